@@ -1,0 +1,59 @@
+#pragma once
+// ArtifactCache: stage outputs on disk, one folder per stage key (docs/results-layout.md):
+//
+//   <root>/<first two hex digits of key>/<key>/output.art   the stage's Artifact
+//   <root>/<..>/<key>/<file>                                pictures and tables it wrote
+//
+// A stage writes into a fresh temporary folder "<key>.tmp-<n>" beside the final one; Commit()
+// fsyncs every file, renames the folder into place and fsyncs the parent, so a folder under its
+// final name is always complete. The database marks a stage done only after Commit() returns.
+// Thread-safe: concurrent stages use distinct keys and distinct temporary folders.
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "pipeline/artifact.h"
+
+namespace pipeline {
+
+struct CommittedFile {
+  std::string name;
+  std::string path;          // final path
+  std::string content_hash;  // XXH3-128 hex
+  int64_t bytes = 0;
+};
+
+struct CommitResult {
+  std::string output_hash;           // content hash of output.art
+  std::vector<CommittedFile> files;  // output.art first, then the stage's own files
+};
+
+class ArtifactCache {
+ public:
+  explicit ArtifactCache(std::string root);
+  ArtifactCache(const ArtifactCache&) = delete;
+  ArtifactCache& operator=(const ArtifactCache&) = delete;
+
+  const std::string& root() const { return root_; }
+  std::string FinalDir(const std::string& key) const;
+  std::string OutputPath(const std::string& key) const;
+  bool Has(const std::string& key) const;
+
+  // A new empty temporary folder for one execution of `key`.
+  std::string CreateTempDir(const std::string& key);
+  // Writes `artifact` as output.art into `temp_dir`, makes everything durable and moves the
+  // folder into place, replacing an older entry for the key.
+  CommitResult Commit(const std::string& key, const std::string& temp_dir,
+                      const Artifact& artifact);
+  void RemoveDir(const std::string& dir);
+  ArtifactPtr Load(const std::string& key) const;
+  // Removes temporary folders left by a process that died (call while holding the study lock).
+  int RemoveStaleTempDirs();
+
+ private:
+  std::string root_;
+  std::atomic<uint64_t> counter_{0};
+};
+
+}  // namespace pipeline

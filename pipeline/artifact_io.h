@@ -1,0 +1,25 @@
+#pragma once
+// The on-disk form of an Artifact (documented in docs/results-layout.md):
+//
+//   bytes 0..7    magic "PLARTF01"
+//   bytes 8..15   little-endian u64: length L of the JSON header
+//   bytes 16..    the JSON header: {"meta": {...}, "tensors": [{"name", "dtype", "shape",
+//                 "offset", "bytes"}, ...]}; offsets are from the start of the file, 64-aligned
+//   ...           tensor payloads, raw little-endian, row-major
+//   last 16 bytes "PLEND001" + u64 XXH3-64 of every byte before them
+//
+// The trailer makes truncation and corruption detectable: ReadArtifactFile throws DataError
+// with the file and the byte offset of the first inconsistency.
+
+#include <string>
+
+#include "pipeline/artifact.h"
+
+namespace pipeline {
+
+// Writes `artifact` to `path` (not atomically: callers write into a temporary folder) and
+// fsyncs it. Throws StoreError on I/O failure.
+void WriteArtifactFile(const Artifact& artifact, const std::string& path);
+Artifact ReadArtifactFile(const std::string& path);
+
+}  // namespace pipeline

@@ -1,0 +1,103 @@
+#include "pipeline/dag.h"
+
+#include <map>
+#include <unordered_map>
+
+#include "pipeline/hash.h"
+#include "pipeline/rng.h"
+#include "pipeline/stage.h"
+
+namespace pipeline {
+
+std::string StageKeyText(const StageType& type, const Json& params,
+                         const std::vector<std::string>& input_keys, uint64_t study_seed) {
+  Json canonical = {{"type", type.name},
+                    {"version", type.code_version},
+                    {"params", params},
+                    {"inputs", input_keys}};
+  if (type.uses_rng) canonical["seed"] = study_seed;
+  // nlohmann::json keeps object keys sorted, so dump() is canonical.
+  return canonical.dump();
+}
+
+std::string StageKey(const StageType& type, const Json& params,
+                     const std::vector<std::string>& input_keys, uint64_t study_seed) {
+  return HashHex(StageKeyText(type, params, input_keys, study_seed));
+}
+
+Dag Dag::Build(const Study& study, const Grid& grid) {
+  Dag dag;
+  for (const StageDecl& stage : study.stages) dag.stage_order_.push_back(stage.name);
+  std::unordered_map<std::string, size_t> by_key;
+  std::map<std::string, size_t> stage_index;
+  for (size_t s = 0; s < study.stages.size(); ++s) stage_index[study.stages[s].name] = s;
+
+  for (const RunSpec& spec : grid.runs) {
+    DagRun run;
+    run.spec = spec;
+    run.config = Json::object();
+    Json identity = {{"variant", spec.variant}, {"stages", Json::object()}};
+    for (size_t s = 0; s < study.stages.size(); ++s) {
+      const StageDecl& decl = study.stages[s];
+      const StageType& type = *grid.types[s];
+      std::vector<std::string> input_keys;
+      std::vector<size_t> input_nodes;
+      for (const std::string& input : decl.inputs) {
+        const size_t node = run.nodes[stage_index.at(input)];
+        input_nodes.push_back(node);
+        input_keys.push_back(dag.nodes_[node].key);
+      }
+      const std::string key = StageKey(type, spec.stage_params[s], input_keys, spec.seed);
+      auto [it, inserted] = by_key.emplace(key, dag.nodes_.size());
+      if (inserted) {
+        DagNode node;
+        node.key = key;
+        node.stage_name = decl.name;
+        node.type = &type;
+        node.params = spec.stage_params[s];
+        node.inputs = input_nodes;
+        node.study_seed = spec.seed;
+        node.seed = DeriveStageSeed(spec.seed, key);
+        for (size_t input : input_nodes) dag.nodes_[input].dependents.push_back(it->second);
+        dag.nodes_.push_back(std::move(node));
+      }
+      DagNode& node = dag.nodes_[it->second];
+      node.runs.push_back(dag.runs_.size());
+      run.nodes.push_back(it->second);
+      run.config[decl.name] = {{"type", type.name},
+                               {"key", key},
+                               {"inputs", decl.inputs},
+                               {"params", spec.stage_params[s]}};
+      identity["stages"][decl.name] = key;
+    }
+    run.identity = HashHex(identity.dump());
+    dag.runs_.push_back(std::move(run));
+  }
+  return dag;
+}
+
+std::vector<SharingLine> Dag::Sharing() const {
+  std::vector<SharingLine> lines;
+  for (size_t s = 0; s < stage_order_.size(); ++s) {
+    SharingLine line;
+    line.stage_name = stage_order_[s];
+    for (const DagNode& node : nodes_) {
+      if (node.stage_name != line.stage_name) continue;
+      line.type = node.type->name;
+      ++line.nodes;
+      line.uses += node.runs.size();
+    }
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+std::vector<size_t> Dag::TopologicalOrder() const {
+  // Nodes are created while walking runs in stage order, and a node's inputs always exist
+  // before it, so creation order is already topological.
+  std::vector<size_t> order(nodes_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  return order;
+}
+
+}  // namespace pipeline

@@ -1,0 +1,51 @@
+#include "pipeline/executor.h"
+
+#include <omp.h>
+
+#include <exception>
+
+#include <tbb/task_arena.h>
+
+#include "pipeline/clock.h"
+#include "pipeline/errors.h"
+#include "pipeline/store.h"
+
+namespace pipeline {
+
+StageOutcome ExecuteStage(const StageExecution& execution, ArtifactCache& cache, Clock& clock,
+                          MetricSink& metrics, const std::atomic<bool>* cancel_flag) {
+  StageOutcome outcome;
+  const double start = clock.MonotonicSeconds();
+  std::string temp_dir;
+  try {
+    temp_dir = cache.CreateTempDir(execution.key);
+    StageContext context(*execution.type, Params(execution.params), execution.inputs,
+                         execution.seed, clock, execution.threads, metrics, temp_dir,
+                         cancel_flag);
+    context.CheckCancelled();
+    tbb::task_arena arena(execution.threads);
+    arena.execute([&] {
+      // OpenMP's thread count is per calling thread: set it where the stage body runs.
+      omp_set_num_threads(execution.threads);
+      execution.type->run(context);
+    });
+    context.CheckCancelled();
+    outcome.commit = cache.Commit(execution.key, temp_dir, context.output());
+    outcome.output = std::make_shared<const Artifact>(std::move(context.output()));
+    outcome.status = status::kDone;
+  } catch (const Interrupted&) {
+    outcome.status = status::kInterrupted;
+    outcome.error = "interrupted by the user";
+  } catch (const std::exception& e) {
+    outcome.status = status::kFailed;
+    outcome.error = e.what();
+  } catch (...) {
+    outcome.status = status::kFailed;
+    outcome.error = "unknown exception (not derived from std::exception)";
+  }
+  if (outcome.status != status::kDone && !temp_dir.empty()) cache.RemoveDir(temp_dir);
+  outcome.seconds = clock.MonotonicSeconds() - start;
+  return outcome;
+}
+
+}  // namespace pipeline

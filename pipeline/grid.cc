@@ -1,0 +1,252 @@
+// Implementation notes: expansion works per variant on a copy of the study with the variant's
+// overrides applied. Each stage parameter becomes either a fixed value or an Axis (a list of
+// converted values); zip groups merge their axes into one whose values are tuples. A mixed-radix
+// counter then walks the product. Values are converted once per axis, not once per run.
+
+#include "pipeline/grid.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "pipeline/errors.h"
+#include "pipeline/stage_registry.h"
+
+namespace pipeline {
+namespace {
+
+struct Axis {
+  std::vector<std::string> paths;       // one path, or several for a zip group
+  std::vector<std::vector<Json>> values;  // values[i][p]: i-th point, p-th path
+};
+
+struct Fixed {
+  std::string path;
+  Json value;
+};
+
+bool IsSingleKeyMap(const YAML::Node& node, const char* key) {
+  return node.IsMap() && node.size() == 1 && node[key];
+}
+
+// The candidate values of one declared parameter: one element for a fixed value.
+std::vector<Json> ExpandValue(const ParamSpec& spec, const ParamDecl& decl,
+                              const std::string& file, const std::string& path) {
+  const YAML::Node& node = decl.value;
+  std::vector<Json> values;
+  auto convert = [&](const YAML::Node& item) {
+    SourceMark mark = decl.mark;
+    if (!item.Mark().is_null()) mark = {item.Mark().line + 1, item.Mark().column + 1};
+    values.push_back(ConvertParamValue(spec, item, file, mark, path));
+  };
+  if (IsSingleKeyMap(node, "sweep")) {
+    const YAML::Node items = node["sweep"];
+    if (!items.IsSequence() || items.size() == 0) {
+      throw ConfigError("`sweep:` takes a non-empty list of values", file, decl.mark.line,
+                        decl.mark.column, path);
+    }
+    for (const YAML::Node& item : items) convert(item);
+  } else if (IsSingleKeyMap(node, "range")) {
+    const Json bounds = YamlToJson(node["range"]);
+    if (!bounds.is_array() || bounds.size() < 2 || bounds.size() > 3 ||
+        !std::all_of(bounds.begin(), bounds.end(), [](const Json& b) { return b.is_number(); })) {
+      throw ConfigError("`range:` takes [first, last] or [first, last, step] (inclusive)", file,
+                        decl.mark.line, decl.mark.column, path);
+    }
+    const double first = bounds[0].get<double>();
+    const double last = bounds[1].get<double>();
+    const double step = bounds.size() == 3 ? bounds[2].get<double>() : 1.0;
+    if (step <= 0 || last < first || (last - first) / step > 100000) {
+      throw ConfigError("`range:` needs first <= last and a positive step", file, decl.mark.line,
+                        decl.mark.column, path);
+    }
+    for (int64_t i = 0; first + i * step <= last + 1e-9 * std::abs(step); ++i) {
+      YAML::Node item(first + i * step);
+      if (spec.type == ParamType::kInt) item = YAML::Node(static_cast<int64_t>(first + i * step));
+      convert(item);
+    }
+  } else if (node.IsSequence() && spec.type != ParamType::kList) {
+    if (node.size() == 0) {
+      throw ConfigError("an empty list sweeps over nothing", file, decl.mark.line,
+                        decl.mark.column, path);
+    }
+    for (const YAML::Node& item : node) convert(item);
+  } else {
+    values.push_back(ConvertParamValue(spec, node, file, decl.mark, path));
+  }
+  return values;
+}
+
+void CheckParamNames(const Study& study, const StageDecl& stage, const StageType& type) {
+  for (const ParamDecl& decl : stage.params) {
+    if (type.FindParam(decl.name)) continue;
+    std::vector<std::string> names;
+    for (const ParamSpec& spec : type.params) names.push_back(spec.name);
+    const std::string hint = NearestName(decl.name, names);
+    std::string valid;
+    for (const std::string& n : names) valid += (valid.empty() ? "" : ", ") + n;
+    throw ConfigError("unknown parameter '" + decl.name + "' for stage type '" + type.name + "'" +
+                          (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                          "; valid: " + (valid.empty() ? "none" : valid) + ", type, inputs",
+                      study.file, decl.mark.line, decl.mark.column,
+                      "stages." + stage.name + "." + decl.name);
+  }
+}
+
+Study ApplyVariant(const Study& base, const VariantDecl& variant) {
+  Study study = base;
+  for (const auto& [path, decl] : variant.overrides) {
+    if (path == "seed") {
+      study.seed = decl;
+      continue;
+    }
+    const size_t dot = path.find('.');
+    StageDecl* stage = dot == std::string::npos ? nullptr : study.FindStage(path.substr(0, dot));
+    if (!stage) {
+      throw ConfigError("variant '" + variant.name + "' overrides '" + path +
+                            "', which is not stage.param (or seed)",
+                        base.file, decl.mark.line, decl.mark.column, "variants." + path);
+    }
+    ParamDecl renamed = decl;
+    renamed.name = path.substr(dot + 1);
+    if (ParamDecl* existing = stage->FindParam(renamed.name)) {
+      *existing = renamed;
+    } else {
+      stage->params.push_back(renamed);
+    }
+  }
+  return study;
+}
+
+void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
+               const std::string& variant, Grid& grid, std::set<std::string>& swept) {
+  std::vector<Fixed> fixed;
+  std::vector<Axis> axes;
+  std::map<std::string, SourceMark> marks;
+
+  auto add = [&](const std::string& path, std::vector<Json> values, SourceMark mark) {
+    marks[path] = mark;
+    if (values.size() == 1) {
+      fixed.push_back({path, std::move(values[0])});
+      return;
+    }
+    Axis axis;
+    axis.paths = {path};
+    for (Json& v : values) axis.values.push_back({std::move(v)});
+    axes.push_back(std::move(axis));
+  };
+
+  const ParamSpec seed_spec = ParamSpec::Int("seed", 1, "the study seed").Min(0);
+  add("seed", ExpandValue(seed_spec, study.seed, study.file, "seed"), study.seed.mark);
+  for (size_t s = 0; s < study.stages.size(); ++s) {
+    const StageDecl& stage = study.stages[s];
+    const StageType& type = *types[s];
+    CheckParamNames(study, stage, type);
+    for (const ParamSpec& spec : type.params) {
+      const std::string path = stage.name + "." + spec.name;
+      if (const ParamDecl* decl = stage.FindParam(spec.name)) {
+        add(path, ExpandValue(spec, *decl, study.file, "stages." + path), decl->mark);
+      } else if (spec.required()) {
+        throw ConfigError("stage type '" + type.name + "' needs parameter '" + spec.name +
+                              "' (" + spec.help + ")",
+                          study.file, stage.mark.line, stage.mark.column, "stages." + stage.name);
+      } else {
+        fixed.push_back({path, spec.default_value});
+      }
+    }
+  }
+
+  // Merge the axes of each zip group into one axis of tuples.
+  for (const ZipDecl& zip : study.zips) {
+    Axis merged;
+    for (const std::string& path : zip.paths) {
+      auto it = std::find_if(axes.begin(), axes.end(),
+                             [&](const Axis& a) { return a.paths.size() == 1 && a.paths[0] == path; });
+      if (it == axes.end()) {
+        if (!marks.count(path)) {
+          throw ConfigError("zip names '" + path + "', which is not a parameter of this study",
+                            study.file, zip.mark.line, zip.mark.column, "zip");
+        }
+        continue;  // a fixed value in this variant: nothing to zip
+      }
+      if (!merged.paths.empty() && it->values.size() != merged.values.size()) {
+        throw ConfigError("zip group lists sweeps of different lengths ('" + merged.paths[0] +
+                              "' has " + std::to_string(merged.values.size()) + ", '" + path +
+                              "' has " + std::to_string(it->values.size()) + ")",
+                          study.file, zip.mark.line, zip.mark.column, "zip");
+      }
+      if (merged.paths.empty()) merged.values.resize(it->values.size());
+      merged.paths.push_back(path);
+      for (size_t i = 0; i < it->values.size(); ++i) merged.values[i].push_back(it->values[i][0]);
+      axes.erase(it);
+    }
+    if (!merged.paths.empty()) axes.push_back(std::move(merged));
+  }
+  for (const Axis& axis : axes) swept.insert(axis.paths.begin(), axis.paths.end());
+
+  // Mixed-radix walk; the last axis varies fastest.
+  std::vector<size_t> counter(axes.size(), 0);
+  while (true) {
+    Json flat = Json::object();
+    for (const Fixed& f : fixed) flat[f.path] = f.value;
+    for (size_t a = 0; a < axes.size(); ++a) {
+      for (size_t p = 0; p < axes[a].paths.size(); ++p) {
+        flat[axes[a].paths[p]] = axes[a].values[counter[a]][p];
+      }
+    }
+    RunSpec run;
+    run.variant = variant;
+    run.seed = flat["seed"].get<uint64_t>();
+    for (const StageDecl& stage : study.stages) {
+      Json params = Json::object();
+      const std::string prefix = stage.name + ".";
+      for (auto it = flat.begin(); it != flat.end(); ++it) {
+        if (it.key().compare(0, prefix.size(), prefix) == 0) {
+          params[it.key().substr(prefix.size())] = it.value();
+        }
+      }
+      run.stage_params.push_back(std::move(params));
+    }
+    if (!variant.empty()) flat["variant"] = variant;
+    run.flat_params = std::move(flat);
+    grid.runs.push_back(std::move(run));
+
+    size_t a = axes.size();
+    while (a > 0 && ++counter[a - 1] == axes[a - 1].values.size()) counter[--a] = 0;
+    if (a == 0) break;
+  }
+}
+
+}  // namespace
+
+Grid ExpandGrid(const Study& study, const StageRegistry& registry) {
+  Grid grid;
+  for (const StageDecl& stage : study.stages) {
+    const StageType& type = registry.Get(stage.type, study.file, stage.type_mark);
+    const int n = static_cast<int>(stage.inputs.size());
+    if (n < type.min_inputs || n > type.max_inputs) {
+      const std::string wanted =
+          type.min_inputs == type.max_inputs
+              ? std::to_string(type.min_inputs)
+              : std::to_string(type.min_inputs) + " to " + std::to_string(type.max_inputs);
+      throw ConfigError("stage type '" + type.name + "' takes " + wanted + " input(s), got " +
+                            std::to_string(n),
+                        study.file, stage.mark.line, stage.mark.column,
+                        "stages." + stage.name + ".inputs");
+    }
+    grid.types.push_back(&type);
+  }
+  std::set<std::string> swept;
+  if (study.variants.empty()) {
+    ExpandOne(study, grid.types, "", grid, swept);
+  } else {
+    for (const VariantDecl& variant : study.variants) {
+      ExpandOne(ApplyVariant(study, variant), grid.types, variant.name, grid, swept);
+    }
+    swept.insert("variant");
+  }
+  grid.swept.assign(swept.begin(), swept.end());
+  return grid;
+}
+
+}  // namespace pipeline

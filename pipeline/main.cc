@@ -1,0 +1,78 @@
+// The `pipeline` executable: error boundary 2. Every error becomes a message on stderr and an
+// ExitCode; Ctrl-C sets the cancel flag so running stages stop cleanly (exit 130).
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "pipeline/cli/commands.h"
+#include "pipeline/clock.h"
+#include "pipeline/errors.h"
+#include "pipeline/stage_registry.h"
+#include "stages/builtin_stages.h"
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void OnInterrupt(int) {
+  if (g_cancel.exchange(true)) std::_Exit(130);  // a second Ctrl-C stops at once
+  const char message[] = "\ninterrupt: finishing the database writes (Ctrl-C again to abort)\n";
+  [[maybe_unused]] ssize_t n = write(STDERR_FILENO, message, sizeof message - 1);
+}
+
+const char* kExitCodes =
+    "\nExit codes:\n"
+    "  0    success\n"
+    "  1    the study ran but some runs failed or were skipped\n"
+    "  2    bad study file, parameter or command line\n"
+    "  3    a data file is missing or malformed\n"
+    "  4    the results database or cache could not be read or written\n"
+    "  5    `reproduce` found a stage that is not bit-identical\n"
+    "  70   internal error\n"
+    "  130  interrupted (Ctrl-C)\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using pipeline::ExitCode;
+  pipeline::StageRegistry registry(stages::BuiltinStages());
+  pipeline::SystemClock clock;
+  pipeline::cli::CommandContext context{registry, clock, &g_cancel, isatty(STDOUT_FILENO) != 0};
+
+  CLI::App app{"pipeline: reproducible machine-learning studies from YAML, results in SQLite"};
+  app.footer(kExitCodes);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", PIPELINE_VERSION);
+  pipeline::cli::AddRunCommand(app, context);
+  pipeline::cli::AddStatusCommand(app, context);
+  pipeline::cli::AddShowCommand(app, context);
+  pipeline::cli::AddQueryCommand(app, context);
+  pipeline::cli::AddReproduceCommand(app, context);
+  pipeline::cli::AddStagesCommand(app, context);
+
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(ExitCode::kConfigError);
+  } catch (const pipeline::ConfigError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return static_cast<int>(ExitCode::kConfigError);
+  } catch (const pipeline::DataError& e) {
+    std::fprintf(stderr, "data error: %s\n", e.what());
+    return static_cast<int>(ExitCode::kDataError);
+  } catch (const pipeline::StoreError& e) {
+    std::fprintf(stderr, "store error: %s\n", e.what());
+    return static_cast<int>(ExitCode::kStoreError);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "internal error: %s\n", e.what());
+    return static_cast<int>(ExitCode::kInternalError);
+  }
+  return static_cast<int>(context.exit_code);
+}

@@ -1,0 +1,37 @@
+#pragma once
+// Reproduce: re-executes every stage of one stored run from what the database recorded (stage
+// types, resolved parameters, the study seed, each stage's thread share), in a scratch cache,
+// and compares each stage's output file hash and every metric value bit for bit with the
+// stored ones.
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace pipeline {
+
+class Clock;
+class StageRegistry;
+class Store;
+
+struct StageComparison {
+  std::string stage;
+  std::string key;
+  bool output_identical = false;
+  size_t metrics_compared = 0;
+  size_t metrics_differing = 0;
+  std::string detail;  // first difference, or why the stage could not be compared
+  bool identical() const { return output_identical && metrics_differing == 0 && detail.empty(); }
+};
+
+struct ReproduceReport {
+  std::vector<StageComparison> stages;
+  bool identical() const;
+  std::string first_difference() const;  // stage name, or "" when all identical
+};
+
+// Throws StoreError for an unknown run. Progress lines go to `out`.
+ReproduceReport ReproduceRun(Store& store, int64_t run_id, const StageRegistry& registry,
+                             Clock& clock, FILE* out);
+
+}  // namespace pipeline

@@ -1,0 +1,274 @@
+// Implementation notes: the database is synchronised with the plan in one transaction before
+// anything runs, so a crash during setup leaves the previous state intact. A stage counts as
+// cached only if its row says done AND its output folder exists; either alone means an
+// interrupted commit, and the stage is recomputed (its earlier metrics are cleared first by
+// Store::StageStarted).
+
+#include "pipeline/study_runner.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "pipeline/artifact_cache.h"
+#include "pipeline/clock.h"
+#include "pipeline/db_lock.h"
+#include "pipeline/environment.h"
+#include "pipeline/hash.h"
+#include "pipeline/scheduler.h"
+#include "pipeline/stage_registry.h"
+#include "pipeline/status_printer.h"
+#include "pipeline/store.h"
+#include "pipeline/store_writer.h"
+
+namespace pipeline {
+namespace {
+
+int DagWidth(const Dag& dag) {
+  std::vector<int> depth(dag.nodes().size(), 0);
+  std::map<int, int> per_depth;
+  for (size_t n : dag.TopologicalOrder()) {
+    for (size_t input : dag.nodes()[n].inputs) depth[n] = std::max(depth[n], depth[input] + 1);
+    ++per_depth[depth[n]];
+  }
+  int width = 1;
+  for (const auto& [d, count] : per_depth) width = std::max(width, count);
+  return width;
+}
+
+std::string StudyText(const Study& study, const std::vector<std::string>& overrides) {
+  std::string text = study.text;
+  for (const std::string& o : overrides) text += "\n# override: " + o;
+  return text;
+}
+
+std::string RunLabel(const DagRun& run, const std::vector<std::string>& swept) {
+  std::string label;
+  for (const std::string& path : swept) {
+    auto it = run.spec.flat_params.find(path);
+    if (it == run.spec.flat_params.end()) continue;
+    label += (label.empty() ? "" : " ") + path + "=" +
+             (it->is_string() ? it->get<std::string>() : it->dump());
+  }
+  return label.empty() ? "(single run)" : label;
+}
+
+void PrintPlan(const StudyPlan& plan, const std::vector<bool>& cached, size_t new_runs,
+               bool known_study, FILE* out) {
+  const Dag& dag = plan.dag;
+  std::fprintf(out, "study '%s' (%s): %zu runs", plan.study.name.c_str(),
+               plan.study.file.c_str(), dag.runs().size());
+  if (known_study) std::fprintf(out, ", %zu new", new_runs);
+  std::fprintf(out, "\n\n  %-14s %-14s %8s %10s %8s %8s\n", "stage", "type", "in runs",
+               "distinct", "cached", "to run");
+  size_t uses = 0, distinct = 0, cached_total = 0;
+  for (const SharingLine& line : dag.Sharing()) {
+    size_t cached_here = 0;
+    for (size_t n = 0; n < dag.nodes().size(); ++n) {
+      if (dag.nodes()[n].stage_name == line.stage_name && cached[n]) ++cached_here;
+    }
+    std::fprintf(out, "  %-14s %-14s %8zu %10zu %8zu %8zu\n", line.stage_name.c_str(),
+                 line.type.c_str(), line.uses, line.nodes, cached_here, line.nodes - cached_here);
+    uses += line.uses;
+    distinct += line.nodes;
+    cached_total += cached_here;
+  }
+  std::fprintf(out,
+               "\n%zu runs → %zu stage uses → %zu distinct stages (sharing saves %zu), %zu cached, "
+               "%zu to run\n",
+               dag.runs().size(), uses, distinct, uses - distinct, cached_total,
+               distinct - cached_total);
+}
+
+}  // namespace
+
+std::string DefaultCacheDir(const std::string& db_path) {
+  const std::filesystem::path parent = std::filesystem::path(db_path).parent_path();
+  return (parent.empty() ? std::filesystem::path(".") : parent).string() + "/cache";
+}
+
+StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string>& overrides,
+                    const StageRegistry& registry) {
+  StudyPlan plan;
+  plan.study = LoadStudyFile(study_path);
+  for (const std::string& assignment : overrides) ApplyOverride(plan.study, assignment);
+  plan.grid = ExpandGrid(plan.study, registry);
+  plan.dag = Dag::Build(plan.study, plan.grid);
+  return plan;
+}
+
+ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
+                  const StageRegistry& registry, Clock& clock,
+                  const std::atomic<bool>* cancel_flag, FILE* out) {
+  const StudyPlan plan = PlanStudy(study_path, options.overrides, registry);
+  const Dag& dag = plan.dag;
+  const std::string cache_dir =
+      options.cache_dir.empty() ? DefaultCacheDir(options.db_path) : options.cache_dir;
+  const int cores = options.cores > 0
+                        ? options.cores
+                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int jobs = options.jobs > 0 ? options.jobs : std::min(cores, DagWidth(dag));
+  const int threads_per_stage = std::max(1, cores / jobs);
+
+  std::vector<bool> cached(dag.nodes().size(), false);
+  if (options.dry_run) {
+    size_t new_runs = dag.runs().size();
+    bool known = false;
+    if (std::filesystem::exists(options.db_path)) {
+      Store store(options.db_path, Store::Mode::kReadOnly);
+      ArtifactCache cache(cache_dir);
+      if (auto study = store.FindStudy(plan.study.name)) {
+        known = true;
+        std::set<std::string> identities;
+        for (const RunRow& row : store.LoadRuns(study->id)) identities.insert(row.identity);
+        new_runs = 0;
+        for (const DagRun& run : dag.runs()) new_runs += identities.count(run.identity) ? 0 : 1;
+      }
+      for (size_t n = 0; n < dag.nodes().size(); ++n) {
+        auto row = store.FindStage(dag.nodes()[n].key);
+        cached[n] = !options.force && row && row->status == status::kDone &&
+                    cache.Has(dag.nodes()[n].key);
+      }
+    }
+    PrintPlan(plan, cached, new_runs, known, out);
+    std::fprintf(out, "\nruns (swept: ");
+    for (size_t i = 0; i < plan.grid.swept.size(); ++i) {
+      std::fprintf(out, "%s%s", i ? ", " : "", plan.grid.swept[i].c_str());
+    }
+    std::fprintf(out, "%s):\n", plan.grid.swept.empty() ? "nothing" : "");
+    for (size_t r = 0; r < dag.runs().size() && r < 500; ++r) {
+      std::fprintf(out, "  %4zu  %s\n", r + 1, RunLabel(dag.runs()[r], plan.grid.swept).c_str());
+    }
+    if (dag.runs().size() > 500) std::fprintf(out, "  ... and %zu more\n", dag.runs().size() - 500);
+    std::fprintf(out, "\nwould run with %d parallel stage(s) x %d thread(s)\n", jobs,
+                 threads_per_stage);
+    return ExitCode::kOk;
+  }
+
+  DbLock lock(options.db_path);
+  Store store(options.db_path, Store::Mode::kReadWrite);
+  ArtifactCache cache(cache_dir);
+  const int abandoned = store.MarkAbandonedAsInterrupted();
+  cache.RemoveStaleTempDirs();
+  if (abandoned > 0) {
+    std::fprintf(out, "resuming: %d stage(s)/run(s) were cut off by an earlier interruption\n",
+                 abandoned);
+  }
+
+  // Synchronise the study, its runs and its stages with the database.
+  const std::string text = StudyText(plan.study, options.overrides);
+  const std::string file_hash = HashHex(text);
+  std::vector<int64_t> run_ids(dag.runs().size());
+  size_t new_runs = 0;
+  {
+    Transaction transaction = store.Begin();
+    const auto existing = store.FindStudy(plan.study.name);
+    StudyRow study_row{0, plan.study.name, plan.study.file, file_hash, text};
+    const int64_t study_id = store.UpsertStudy(study_row, clock.WallSeconds());
+    std::map<std::string, RunRow> by_identity;
+    for (RunRow& row : store.LoadRuns(study_id)) by_identity[row.identity] = std::move(row);
+    int64_t next_number = store.NextRunNumber(study_id);
+    for (size_t r = 0; r < dag.runs().size(); ++r) {
+      const DagRun& run = dag.runs()[r];
+      auto it = by_identity.find(run.identity);
+      if (it != by_identity.end()) {
+        run_ids[r] = it->second.id;
+        by_identity.erase(it);
+        continue;
+      }
+      RunRow row;
+      row.study_id = study_id;
+      row.number = next_number++;
+      row.identity = run.identity;
+      row.variant = run.spec.variant;
+      row.seed = run.spec.seed;
+      row.status = status::kPending;
+      row.params = run.spec.flat_params;
+      row.config = run.config;
+      run_ids[r] = store.InsertRun(row);
+      for (size_t s = 0; s < run.nodes.size(); ++s) {
+        store.InsertRunStage(run_ids[r], plan.study.stages[s].name, dag.nodes()[run.nodes[s]].key);
+      }
+      ++new_runs;
+    }
+    if (existing && existing->file_hash != file_hash) {
+      std::fprintf(out, "study '%s' changed since its last run: %zu run(s) added, %zu earlier "
+                        "run(s) no longer in the file (kept in the database)\n",
+                   plan.study.name.c_str(), new_runs, by_identity.size());
+    } else if (existing) {
+      std::fprintf(out, "study '%s' is known: continuing it\n", plan.study.name.c_str());
+    }
+    for (const DagNode& node : dag.nodes()) {
+      StageRow stage;
+      stage.key = node.key;
+      stage.name = node.stage_name;
+      stage.type = node.type->name;
+      stage.code_version = node.type->code_version;
+      stage.params = node.params;
+      for (size_t input : node.inputs) stage.inputs.push_back(dag.nodes()[input].key);
+      stage.seed = node.seed;
+      stage.status = status::kPending;
+      store.EnsureStage(stage);
+    }
+    transaction.Commit();
+  }
+  for (size_t n = 0; n < dag.nodes().size(); ++n) {
+    if (options.force) break;
+    auto row = store.FindStage(dag.nodes()[n].key);
+    cached[n] = row && row->status == status::kDone && cache.Has(dag.nodes()[n].key);
+  }
+  PrintPlan(plan, cached, new_runs, true, out);
+
+  // Runs made entirely of cached stages are done without running anything.
+  size_t runs_to_finish = 0, stages_to_run = 0;
+  {
+    Transaction transaction = store.Begin();
+    for (size_t r = 0; r < dag.runs().size(); ++r) {
+      const auto& nodes = dag.runs()[r].nodes;
+      if (std::all_of(nodes.begin(), nodes.end(), [&](size_t n) { return cached[n]; })) {
+        auto row = store.LoadRun(run_ids[r]);
+        if (row && row->status != status::kDone) {
+          store.RunFinished(run_ids[r], status::kDone, "", clock.WallSeconds());
+        }
+      } else {
+        ++runs_to_finish;
+      }
+    }
+    const int64_t environment_id =
+        store.RecordEnvironment(CaptureEnvironment(threads_per_stage * jobs), clock.WallSeconds());
+    for (size_t r = 0; r < dag.runs().size(); ++r) store.SetRunEnvironment(run_ids[r], environment_id);
+    transaction.Commit();
+  }
+  for (bool c : cached) stages_to_run += c ? 0 : 1;
+  if (stages_to_run == 0) {
+    std::fprintf(out, "nothing to compute: every stage is cached (use --force to recompute)\n");
+    return ExitCode::kOk;
+  }
+  std::fprintf(out, "running %zu stage(s) of %zu run(s) with %d parallel stage(s) x %d thread(s)\n",
+               stages_to_run, runs_to_finish, jobs, threads_per_stage);
+
+  const double start = clock.MonotonicSeconds();
+  StatusPrinter printer(dag, runs_to_finish, stages_to_run, clock, out, options.tty);
+  ScheduleResult result;
+  {
+    StoreWriter writer(store);
+    Scheduler scheduler(dag, cache, writer, clock, {jobs, threads_per_stage}, cancel_flag,
+                        &printer);
+    result = scheduler.Run(cached, run_ids);
+    writer.Flush();
+  }
+  printer.Done();
+  std::fprintf(out,
+               "\n%zu run(s) done, %zu failed, %zu interrupted; %zu stage(s) computed, %zu failed, "
+               "%zu skipped in %.1fs\nresults: %s (try `pipeline status --db %s`)\n",
+               result.runs_done, result.runs_failed, result.runs_interrupted, result.stages_done,
+               result.stages_failed, result.stages_skipped, clock.MonotonicSeconds() - start,
+               options.db_path.c_str(), options.db_path.c_str());
+  if (result.cancelled) return ExitCode::kInterrupted;
+  if (result.runs_failed > 0 || result.runs_interrupted > 0) return ExitCode::kRunsFailed;
+  return ExitCode::kOk;
+}
+
+}  // namespace pipeline

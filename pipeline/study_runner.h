@@ -1,0 +1,49 @@
+#pragma once
+// The `run` command's engine: plan a study (parse, apply overrides, expand, build the DAG), sync
+// it with the database (same study name → same study; new grid points become new runs with
+// numbers continuing; nothing is deleted), find what is cached, and execute the rest.
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "pipeline/dag.h"
+#include "pipeline/errors.h"
+#include "pipeline/grid.h"
+#include "pipeline/study.h"
+
+namespace pipeline {
+
+class Clock;
+class StageRegistry;
+
+struct RunOptions {
+  std::string db_path = "results/pipeline.db";
+  std::string cache_dir;  // default: "<folder of db_path>/cache"
+  int jobs = 0;           // stages at once; 0: min(cores, widest level of the DAG)
+  int cores = 0;          // cores to use in all; 0: all of the machine's
+  bool force = false;     // recompute every stage of the study, ignoring the cache
+  bool dry_run = false;   // print the plan and what sharing and the cache save; run nothing
+  bool tty = false;       // live progress line instead of plain lines
+  std::vector<std::string> overrides;  // "stage.param=value"
+};
+
+struct StudyPlan {
+  Study study;
+  Grid grid;
+  Dag dag;
+};
+
+StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string>& overrides,
+                    const StageRegistry& registry);
+
+// The cache folder used for a database when none is given.
+std::string DefaultCacheDir(const std::string& db_path);
+
+// Runs (or, with dry_run, describes) the study; prints progress and a summary to `out`.
+ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
+                  const StageRegistry& registry, Clock& clock,
+                  const std::atomic<bool>* cancel_flag, FILE* out);
+
+}  // namespace pipeline
