@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "pipeline/errors.h"
+#include "pipeline/params.h"
 
 namespace pipeline {
 namespace {

@@ -1,0 +1,146 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "pipeline/dag.h"
+#include "pipeline/errors.h"
+#include "pipeline/grid.h"
+#include "pipeline/stage_registry.h"
+#include "tests/support/test_stages.h"
+
+using pipeline::ConfigError;
+using pipeline::ExpandGrid;
+using pipeline::ParseStudy;
+
+namespace {
+
+const pipeline::StageRegistry& Registry() {
+  static const pipeline::StageRegistry registry(testing_support::TestStages());
+  return registry;
+}
+
+pipeline::Grid Expand(const std::string& text) {
+  return ExpandGrid(ParseStudy(text, "grid.yaml"), Registry());
+}
+
+ConfigError ExpandError(const std::string& text) {
+  try {
+    Expand(text);
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  FAIL("expected a ConfigError");
+  throw;
+}
+
+}  // namespace
+
+TEST_CASE("lists expand to the cartesian product, last axis fastest", "[grid]") {
+  const auto grid = Expand(
+      "stages:\n"
+      "  data: {type: constant, value: [1, 2, 3]}\n"
+      "  plus: {type: add, input: data, delta: [10, 20]}\n");
+  REQUIRE(grid.runs.size() == 6);
+  CHECK(grid.runs[0].flat_params["data.value"] == 1.0);
+  CHECK(grid.runs[0].flat_params["plus.delta"] == 10.0);
+  CHECK(grid.runs[1].flat_params["plus.delta"] == 20.0);
+  CHECK(grid.runs[2].flat_params["data.value"] == 2.0);
+  CHECK(grid.swept == std::vector<std::string>{"data.value", "plus.delta"});
+  // Defaults are resolved too.
+  CHECK(grid.runs[0].flat_params["data.n"] == 4);
+}
+
+TEST_CASE("zip lists vary together", "[grid]") {
+  const auto grid = Expand(
+      "stages:\n"
+      "  data: {type: constant, value: [1, 2, 3], n: [5, 6, 7]}\n"
+      "  plus: {type: add, input: data, delta: [0, 1]}\n"
+      "zip:\n  - [data.value, data.n]\n");
+  REQUIRE(grid.runs.size() == 6);
+  std::set<std::pair<double, int>> pairs;
+  for (const auto& run : grid.runs) {
+    pairs.insert({run.flat_params["data.value"].get<double>(), run.flat_params["data.n"].get<int>()});
+  }
+  CHECK(pairs == std::set<std::pair<double, int>>{{1, 5}, {2, 6}, {3, 7}});
+}
+
+TEST_CASE("zip groups of unequal length are rejected at the zip", "[grid]") {
+  const auto e = ExpandError(
+      "stages:\n  data: {type: constant, value: [1, 2, 3], n: [5, 6]}\n"
+      "zip:\n  - [data.value, data.n]\n");
+  CHECK(e.line() == 4);
+  CHECK(std::string(e.what()).find("different lengths") != std::string::npos);
+}
+
+TEST_CASE("variants expand one after another with their own overrides", "[grid]") {
+  const auto grid = Expand(
+      "stages:\n  data: {type: constant, value: 1}\n  plus: {type: add, input: data}\n"
+      "variants:\n"
+      "  - {name: small, data.n: 2}\n"
+      "  - {name: big, data.n: 100, plus.delta: [1, 2]}\n");
+  REQUIRE(grid.runs.size() == 3);
+  CHECK(grid.runs[0].variant == "small");
+  CHECK(grid.runs[0].flat_params["data.n"] == 2);
+  CHECK(grid.runs[1].variant == "big");
+  CHECK(grid.runs[2].flat_params["plus.delta"] == 2.0);
+  CHECK(grid.runs[2].flat_params["variant"] == "big");
+}
+
+TEST_CASE("range and sweep forms expand inclusively", "[grid]") {
+  const auto grid = Expand(
+      "seed: {range: [1, 3]}\n"
+      "stages:\n  data: {type: constant, n: {range: [2, 10, 4]}, value: {sweep: [0.5]}}\n");
+  REQUIRE(grid.runs.size() == 9);
+  CHECK(grid.runs[0].seed == 1);
+  CHECK(grid.runs[8].seed == 3);
+  CHECK(grid.runs[2].flat_params["data.n"] == 10);
+}
+
+TEST_CASE("an unknown parameter is reported at its line with the nearest name", "[grid]") {
+  const auto e = ExpandError("stages:\n  data: {type: constant}\n  plus: {type: add, input: data,\n    delt: 3}\n");
+  CHECK(e.line() == 4);
+  CHECK(e.key_path() == "stages.plus.delt");
+  CHECK(std::string(e.what()).find("did you mean 'delta'") != std::string::npos);
+}
+
+TEST_CASE("an unknown stage type lists the valid ones", "[grid]") {
+  const auto e = ExpandError("stages:\n  data: {type: constnt}\n");
+  CHECK(e.line() == 2);
+  CHECK(std::string(e.what()).find("did you mean 'constant'") != std::string::npos);
+  CHECK(std::string(e.what()).find("noisy") != std::string::npos);
+}
+
+TEST_CASE("a value of the wrong type or out of range points at the value", "[grid]") {
+  auto e = ExpandError("stages:\n  data: {type: constant, n: [1, many]}\n");
+  CHECK(e.line() == 2);
+  CHECK(std::string(e.what()).find("not an integer") != std::string::npos);
+  e = ExpandError("stages:\n  data: {type: constant, n: 0}\n");
+  CHECK(std::string(e.what()).find("below the minimum") != std::string::npos);
+}
+
+TEST_CASE("a stage with the wrong number of inputs is rejected", "[grid]") {
+  const auto e = ExpandError("stages:\n  plus: {type: add}\n");
+  CHECK(e.key_path() == "stages.plus.inputs");
+}
+
+TEST_CASE("seeds and keys of existing runs do not change when the grid grows", "[grid][determinism]") {
+  const std::string base = "seed: 5\nstages:\n  data: {type: constant, value: [1, 2]}\n"
+                           "  noise: {type: noisy, input: data, scale: ";
+  const auto study_small = ParseStudy(base + "[1.0]}\n", "g.yaml");
+  const auto study_big = ParseStudy(base + "[0.5, 1.0, 2.0]}\n", "g.yaml");
+  const auto dag_small = pipeline::Dag::Build(study_small, ExpandGrid(study_small, Registry()));
+  const auto dag_big = pipeline::Dag::Build(study_big, ExpandGrid(study_big, Registry()));
+  std::set<std::string> big_keys;
+  std::set<uint64_t> big_seeds;
+  for (const auto& node : dag_big.nodes()) {
+    big_keys.insert(node.key);
+    big_seeds.insert(node.seed);
+  }
+  for (const auto& node : dag_small.nodes()) {
+    CHECK(big_keys.count(node.key) == 1);
+    CHECK(big_seeds.count(node.seed) == 1);
+  }
+  std::set<std::string> big_runs;
+  for (const auto& run : dag_big.runs()) big_runs.insert(run.identity);
+  for (const auto& run : dag_small.runs()) CHECK(big_runs.count(run.identity) == 1);
+}

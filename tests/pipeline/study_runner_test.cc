@@ -1,0 +1,144 @@
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <thread>
+
+#include "pipeline/reproduce.h"
+#include "tests/support/study_fixture.h"
+
+using pipeline::ExitCode;
+using testing_support::StudyFixture;
+
+namespace {
+
+const char* kShared =
+    "study: shared\nstages:\n  data: {type: constant, value: 2, n: 8}\n"
+    "  reduce: {type: add, input: data, delta: [8, 16, 64]}\n"
+    "  cluster: {type: add, input: reduce, delta: {range: [5, 10]}}\n";
+
+}  // namespace
+
+TEST_CASE("each shared stage executes once and a re-run computes nothing", "[study_runner][integration]") {
+  StudyFixture f;
+  REQUIRE(f.Run(kShared) == ExitCode::kOk);
+  CHECK(f.Scalar("SELECT count(*) FROM runs WHERE status = 'done'") == "18");
+  CHECK(f.Scalar("SELECT count(*) FROM stages WHERE type = 'constant' AND status = 'done'") == "1");
+  CHECK(f.Scalar("SELECT count(*) FROM stages WHERE name = 'reduce' AND attempts = 1") == "3");
+  CHECK(f.Scalar("SELECT count(*) FROM stages WHERE name = 'cluster'") == "18");
+  // Values flowed through the DAG: 2 + 8 + 5 = 15 per row, 8 rows.
+  CHECK(f.Scalar("SELECT value FROM run_metrics rm JOIN runs r ON r.id = rm.run_id "
+                 "WHERE r.number = 1 AND rm.stage = 'cluster'") == "120.0");
+
+  REQUIRE(f.Run(kShared) == ExitCode::kOk);
+  CHECK(f.Scalar("SELECT max(attempts) FROM stages") == "1");
+  CHECK(f.Scalar("SELECT count(*) FROM runs") == "18");
+}
+
+TEST_CASE("--force recomputes every stage of the study", "[study_runner][integration]") {
+  StudyFixture f;
+  REQUIRE(f.Run(kShared) == ExitCode::kOk);
+  pipeline::RunOptions options;
+  options.force = true;
+  REQUIRE(f.Run(kShared, options) == ExitCode::kOk);
+  CHECK(f.Scalar("SELECT min(attempts) FROM stages") == "2");
+  CHECK(f.Scalar("SELECT count(*) FROM metrics WHERE name = 'sum'") == "21");  // no duplicates
+}
+
+TEST_CASE("a failed stage skips its dependents and independent runs go on", "[study_runner][integration]") {
+  StudyFixture f;
+  const auto code = f.Run(
+      "stages:\n  data: {type: constant}\n  check: {type: fail_if, input: data, fail: [false, true]}\n"
+      "  after: {type: add, input: check, delta: 1}\n");
+  CHECK(code == ExitCode::kRunsFailed);
+  CHECK(f.Column("SELECT status FROM runs ORDER BY number") ==
+        std::vector<std::string>{"done", "failed"});
+  CHECK(f.Scalar("SELECT error FROM runs WHERE number = 2").find("asked to fail") != std::string::npos);
+  CHECK(f.Scalar("SELECT status FROM stages WHERE name = 'after' AND status != 'done'") == "skipped");
+  CHECK(f.Scalar("SELECT error FROM stages WHERE status = 'skipped'").find("'check' failed") !=
+        std::string::npos);
+}
+
+TEST_CASE("a changed study keeps its identity and numbers new runs after the old", "[study_runner][integration]") {
+  StudyFixture f;
+  const std::string head = "study: grow\nstages:\n  data: {type: constant}\n  plus: {type: add, input: data, delta: ";
+  REQUIRE(f.Run(head + "[1, 2]}\n") == ExitCode::kOk);
+  REQUIRE(f.Run(head + "[1, 2, 3]}\n") == ExitCode::kOk);
+  CHECK(f.Scalar("SELECT count(*) FROM studies") == "1");
+  CHECK(f.Column("SELECT number FROM runs ORDER BY number") == std::vector<std::string>{"1", "2", "3"});
+  CHECK(f.Scalar("SELECT json_extract(params_json, '$.\"plus.delta\"') FROM runs WHERE number = 3") == "3.0");
+  CHECK(f.Scalar("SELECT max(attempts) FROM stages") == "1");
+}
+
+TEST_CASE("results do not depend on how many stages run at once", "[study_runner][determinism]") {
+  const std::string study =
+      "seed: [3, 4]\nstages:\n  data: {type: constant, n: 16}\n"
+      "  noise: {type: noisy, input: data, scale: [0.5, 2]}\n  plus: {type: add, input: noise}\n";
+  std::vector<std::string> values[2];
+  for (int jobs : {1, 2}) {
+    StudyFixture f;
+    pipeline::RunOptions options;
+    options.jobs = jobs;
+    REQUIRE(f.Run(study, options) == ExitCode::kOk);
+    values[jobs - 1] = f.Column(
+        "SELECT printf('%d %s %s %.17g', r.number, m.stage, m.name, m.value) FROM run_metrics m "
+        "JOIN runs r ON r.id = m.run_id ORDER BY 1");
+  }
+  REQUIRE(values[0].size() == 12);
+  CHECK(values[0] == values[1]);
+}
+
+TEST_CASE("reproduce re-executes a run bit for bit and notices a tampered value", "[study_runner][reproduce]") {
+  StudyFixture f;
+  REQUIRE(f.Run("seed: 11\nstages:\n  data: {type: constant}\n  noise: {type: noisy, input: data}\n") ==
+          ExitCode::kOk);
+  FILE* sink = std::fopen("/dev/null", "w");
+  {
+    pipeline::Store store(f.db(), pipeline::Store::Mode::kReadOnly);
+    const auto report = pipeline::ReproduceRun(store, 1, f.registry(), f.clock(), sink);
+    REQUIRE(report.stages.size() == 2);
+    CHECK(report.identical());
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(f.db().c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE metrics SET value = value + 1e-9 WHERE name = 'first'", nullptr,
+                       nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  {
+    pipeline::Store store(f.db(), pipeline::Store::Mode::kReadOnly);
+    const auto report = pipeline::ReproduceRun(store, 1, f.registry(), f.clock(), sink);
+    CHECK_FALSE(report.identical());
+    CHECK(report.first_difference() == "noise");
+  }
+  std::fclose(sink);
+}
+
+TEST_CASE("Ctrl-C interrupts running stages and a re-run finishes the study", "[study_runner][resume]") {
+  StudyFixture f;
+  const std::string study =
+      "stages:\n  data: {type: constant}\n  train: {type: slow, input: data, steps: 200, sleep_ms: 5}\n";
+  std::atomic<bool> cancel{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    cancel = true;
+  });
+  const auto code = f.Run(study, {}, "study", &cancel);
+  stopper.join();
+  CHECK(code == ExitCode::kInterrupted);
+  CHECK(f.Scalar("SELECT status FROM stages WHERE name = 'train'") == "interrupted");
+  CHECK(f.Scalar("SELECT status FROM runs") == "interrupted");
+
+  REQUIRE(f.Run(study) == ExitCode::kOk);
+  CHECK(f.Scalar("SELECT status FROM runs") == "done");
+  CHECK(f.Scalar("SELECT count(*) FROM metrics WHERE name = 'step'") == "200");
+  CHECK(f.Scalar("SELECT count(DISTINCT step) FROM metrics WHERE name = 'step'") == "200");
+}
+
+TEST_CASE("a dry run describes the sharing and writes nothing", "[study_runner]") {
+  StudyFixture f;
+  pipeline::RunOptions options;
+  options.dry_run = true;
+  REQUIRE(f.Run(kShared, options) == ExitCode::kOk);
+  CHECK_FALSE(std::filesystem::exists(f.db()));
+}

@@ -1,0 +1,108 @@
+#include "tests/support/test_stages.h"
+
+#include <chrono>
+#include <thread>
+
+#include "pipeline/errors.h"
+
+namespace testing_support {
+
+using pipeline::ParamSpec;
+using pipeline::StageContext;
+using pipeline::StageKind;
+using pipeline::StageType;
+using pipeline::Tensor;
+
+namespace {
+
+double Sum(const Tensor& x) {
+  double sum = 0;
+  for (int64_t i = 0; i < x.size(); ++i) sum += x.f32()[i];
+  return sum;
+}
+
+}  // namespace
+
+std::vector<StageType> TestStages() {
+  std::vector<StageType> types;
+
+  StageType constant;
+  constant.name = "constant";
+  constant.kind = StageKind::kLoad;
+  constant.help = "a column of one value";
+  constant.params = {ParamSpec::Float("value", 1.0, "the value"),
+                     ParamSpec::Int("n", 4, "rows").Min(1)};
+  constant.run = [](StageContext& ctx) {
+    Tensor x(pipeline::DType::kFloat32, {ctx.params().GetInt("n"), 1});
+    for (int64_t i = 0; i < x.size(); ++i) x.f32()[i] = static_cast<float>(ctx.params().GetFloat("value"));
+    ctx.output().Put("x", std::move(x));
+    ctx.Metric("value", ctx.params().GetFloat("value"));
+  };
+  types.push_back(constant);
+
+  StageType add;
+  add.name = "add";
+  add.kind = StageKind::kReduce;
+  add.help = "adds a constant";
+  add.min_inputs = add.max_inputs = 1;
+  add.params = {ParamSpec::Float("delta", 0.0, "what to add")};
+  add.run = [](StageContext& ctx) {
+    Tensor x = ctx.FindInput("x");
+    for (int64_t i = 0; i < x.size(); ++i) x.f32()[i] += static_cast<float>(ctx.params().GetFloat("delta"));
+    ctx.Metric("sum", Sum(x));
+    ctx.output().Put("x", std::move(x));
+  };
+  types.push_back(add);
+
+  StageType noisy;
+  noisy.name = "noisy";
+  noisy.kind = StageKind::kReduce;
+  noisy.help = "adds seeded Gaussian noise";
+  noisy.uses_rng = true;
+  noisy.min_inputs = noisy.max_inputs = 1;
+  noisy.params = {ParamSpec::Float("scale", 1.0, "noise standard deviation").Min(0)};
+  noisy.run = [](StageContext& ctx) {
+    Tensor x = ctx.FindInput("x");
+    for (int64_t i = 0; i < x.size(); ++i) {
+      x.f32()[i] += static_cast<float>(ctx.rng().Normal(0, ctx.params().GetFloat("scale")));
+    }
+    ctx.Metric("first", x.f32()[0]);
+    ctx.output().Put("x", std::move(x));
+  };
+  types.push_back(noisy);
+
+  StageType fail_if;
+  fail_if.name = "fail_if";
+  fail_if.kind = StageKind::kEvaluate;
+  fail_if.help = "fails on request";
+  fail_if.min_inputs = fail_if.max_inputs = 1;
+  fail_if.params = {ParamSpec::Bool("fail", false, "throw instead of succeeding")};
+  fail_if.run = [](StageContext& ctx) {
+    if (ctx.params().GetBool("fail")) throw pipeline::StageError("asked to fail");
+    const Tensor& x = ctx.FindInput("x");
+    ctx.Metric("mean", Sum(x) / static_cast<double>(x.size()));
+    ctx.output().Put("x", x);
+  };
+  types.push_back(fail_if);
+
+  StageType slow;
+  slow.name = "slow";
+  slow.kind = StageKind::kTrain;
+  slow.help = "takes its time";
+  slow.min_inputs = slow.max_inputs = 1;
+  slow.params = {ParamSpec::Int("steps", 10, "steps").Min(1),
+                 ParamSpec::Int("sleep_ms", 10, "milliseconds per step").Min(0)};
+  slow.run = [](StageContext& ctx) {
+    const double base = Sum(ctx.FindInput("x"));
+    for (int64_t step = 0; step < ctx.params().GetInt("steps"); ++step) {
+      ctx.CheckCancelled();
+      std::this_thread::sleep_for(std::chrono::milliseconds(ctx.params().GetInt("sleep_ms")));
+      ctx.Metric("step", step, base + static_cast<double>(step));
+    }
+    ctx.output().Put("x", ctx.FindInput("x"));
+  };
+  types.push_back(slow);
+  return types;
+}
+
+}  // namespace testing_support
