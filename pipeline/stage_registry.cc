@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
@@ -94,7 +95,9 @@ std::vector<const StageType*> StageRegistry::All() const {
 std::string StageRegistry::ListText() const {
   std::ostringstream out;
   for (const StageType* type : All()) {
-    out << "  " << StageKindName(type->kind) << "\t" << type->name << "\t" << type->help << "\n";
+    char line[64];
+    std::snprintf(line, sizeof line, "  %-9s %-16s ", StageKindName(type->kind), type->name.c_str());
+    out << line << type->help << "\n";
   }
   return out.str();
 }
