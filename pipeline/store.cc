@@ -4,7 +4,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "pipeline/errors.h"
 #include "pipeline/store_statement.h"
