@@ -25,7 +25,8 @@ void FsyncPath(const std::string& path, bool directory) {
 
 }  // namespace
 
-ArtifactCache::ArtifactCache(std::string root) : root_(std::move(root)) {
+ArtifactCache::ArtifactCache(std::string root, Durability durability)
+    : root_(std::move(root)), durability_(durability) {
   std::error_code ec;
   fs::create_directories(root_, ec);
   if (ec) throw StoreError("cannot create the cache folder " + root_ + ": " + ec.message());
@@ -59,7 +60,8 @@ std::string ArtifactCache::CreateTempDir(const std::string& key) {
 
 CommitResult ArtifactCache::Commit(const std::string& key, const std::string& temp_dir,
                                    const Artifact& artifact) {
-  WriteArtifactFile(artifact, temp_dir + "/output.art");
+  const bool sync = durability_ == Durability::kImmediate;
+  WriteArtifactFile(artifact, temp_dir + "/output.art", sync);
   CommitResult result;
   const std::string final_dir = FinalDir(key);
   std::vector<fs::path> entries;
@@ -72,7 +74,7 @@ CommitResult ArtifactCache::Commit(const std::string& key, const std::string& te
     return a_out != b_out ? a_out : a.filename() < b.filename();
   });
   for (const fs::path& path : entries) {
-    FsyncPath(path.string(), false);
+    if (sync) FsyncPath(path.string(), false);
     CommittedFile file;
     file.name = path.filename().string();
     file.path = final_dir + "/" + file.name;
@@ -81,7 +83,7 @@ CommitResult ArtifactCache::Commit(const std::string& key, const std::string& te
     result.files.push_back(file);
   }
   result.output_hash = result.files.front().content_hash;
-  FsyncPath(temp_dir, true);
+  if (sync) FsyncPath(temp_dir, true);
 
   std::error_code ec;
   if (fs::exists(final_dir, ec)) {
@@ -94,7 +96,7 @@ CommitResult ArtifactCache::Commit(const std::string& key, const std::string& te
   }
   fs::rename(temp_dir, final_dir, ec);
   if (ec) throw StoreError("cannot move " + temp_dir + " to " + final_dir + ": " + ec.message());
-  FsyncPath(fs::path(final_dir).parent_path().string(), true);
+  if (sync) FsyncPath(fs::path(final_dir).parent_path().string(), true);
   return result;
 }
 
@@ -105,6 +107,14 @@ void ArtifactCache::RemoveDir(const std::string& dir) {
 
 ArtifactPtr ArtifactCache::Load(const std::string& key) const {
   return std::make_shared<const Artifact>(ReadArtifactFile(OutputPath(key)));
+}
+
+void ArtifactCache::SyncAll() {
+  const int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) throw StoreError("cannot open " + root_ + " to sync it: " + std::strerror(errno));
+  const int rc = ::syncfs(fd);
+  ::close(fd);
+  if (rc != 0) throw StoreError("cannot sync the file system of " + root_ + ": " + std::strerror(errno));
 }
 
 int ArtifactCache::RemoveStaleTempDirs() {

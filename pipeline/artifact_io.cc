@@ -52,10 +52,10 @@ class HashingWriter {
     static const char zeros[kAlign] = {};
     Write(zeros, offset - written_);
   }
-  void Finish() {
+  void Finish(bool sync) {
     const uint64_t digest = XXH3_64bits_digest(state_);
     if (std::fwrite(kEndMagic, 1, 8, file_) != 8 || std::fwrite(&digest, 1, 8, file_) != 8 ||
-        std::fflush(file_) != 0 || fsync(fileno(file_)) != 0) {
+        std::fflush(file_) != 0 || (sync && fsync(fileno(file_)) != 0)) {
       throw StoreError("cannot write " + path_ + ": " + std::strerror(errno));
     }
     const int rc = std::fclose(file_);
@@ -73,7 +73,7 @@ class HashingWriter {
 
 }  // namespace
 
-void WriteArtifactFile(const Artifact& artifact, const std::string& path) {
+void WriteArtifactFile(const Artifact& artifact, const std::string& path, bool sync) {
   // Lay out the payloads first so the header can state their offsets.
   Json header = {{"meta", artifact.meta()}, {"tensors", Json::array()}};
   std::vector<std::pair<const Tensor*, uint64_t>> layout;
@@ -102,7 +102,7 @@ void WriteArtifactFile(const Artifact& artifact, const std::string& path) {
     out.PadTo(tensor_offset);
     out.Write(tensor->raw(), tensor->byte_size());
   }
-  out.Finish();
+  out.Finish(sync);
 }
 
 Artifact ReadArtifactFile(const std::string& path) {

@@ -17,9 +17,9 @@
 
 namespace pipeline {
 
-// Writes `artifact` to `path` (not atomically: callers write into a temporary folder) and
-// fsyncs it. Throws StoreError on I/O failure.
-void WriteArtifactFile(const Artifact& artifact, const std::string& path);
+// Writes `artifact` to `path` (not atomically: callers write into a temporary folder), and
+// fsyncs it when `sync` is set. Throws StoreError on I/O failure.
+void WriteArtifactFile(const Artifact& artifact, const std::string& path, bool sync = true);
 Artifact ReadArtifactFile(const std::string& path);
 
 }  // namespace pipeline

@@ -184,7 +184,7 @@ void Scheduler::Finish(State& state, size_t node_index, const StageOutcome& outc
                             file.name, file.path, file.content_hash, file.bytes});
     }
     store.StageFinished(key, outcome_status, error, hash, now);
-  });
+  }, /*needs_sync=*/outcome.status == status::kDone);
 
   std::vector<size_t> newly_ready;
   {

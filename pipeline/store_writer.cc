@@ -1,5 +1,7 @@
 #include "pipeline/store_writer.h"
 
+#include <algorithm>
+
 #include "pipeline/errors.h"
 
 namespace pipeline {
@@ -15,10 +17,15 @@ StoreWriter::~StoreWriter() {
   thread_.join();
 }
 
-void StoreWriter::Post(std::function<void(Store&)> event) {
+void StoreWriter::SetSyncBarrier(std::function<void()> barrier) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  barrier_ = std::move(barrier);
+}
+
+void StoreWriter::Post(std::function<void(Store&)> event, bool needs_sync) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queue_.emplace_back(std::move(event));
+    queue_.emplace_back(Event{std::move(event), needs_sync});
     ++posted_;
   }
   wake_.notify_one();
@@ -50,23 +57,30 @@ size_t StoreWriter::rows_written() const {
 
 void StoreWriter::Loop() {
   std::vector<Item> batch;
+  std::function<void()> barrier;
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
       batch.swap(queue_);
+      barrier = barrier_;
     }
     size_t metrics = 0;
     try {
       if (!error_) {
+        const bool needs_sync = std::any_of(batch.begin(), batch.end(), [](const Item& item) {
+          const Event* event = std::get_if<Event>(&item);
+          return event && event->needs_sync;
+        });
+        if (needs_sync && barrier) barrier();
         Transaction transaction = store_.Begin();
         for (Item& item : batch) {
           if (auto* row = std::get_if<MetricRow>(&item)) {
             store_.InsertMetric(*row);
             ++metrics;
           } else {
-            std::get<std::function<void(Store&)>>(item)(store_);
+            std::get<Event>(item).apply(store_);
           }
         }
         transaction.Commit();

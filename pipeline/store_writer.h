@@ -28,7 +28,11 @@ class StoreWriter {
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
 
-  void Post(std::function<void(Store&)> event);
+  // `needs_sync`: the event marks files durable-and-done; the barrier runs first (see below).
+  void Post(std::function<void(Store&)> event, bool needs_sync = false);
+  // Called before committing any batch that holds a `needs_sync` event (e.g. syncfs of the
+  // artifact cache), so the database never records as done what the disk might lose.
+  void SetSyncBarrier(std::function<void()> barrier);
   void PostMetric(MetricRow row);
   // Blocks until everything posted before the call is committed. Rethrows a StoreError raised
   // by the writer thread.
@@ -36,7 +40,11 @@ class StoreWriter {
   size_t rows_written() const;
 
  private:
-  using Item = std::variant<MetricRow, std::function<void(Store&)>>;
+  struct Event {
+    std::function<void(Store&)> apply;
+    bool needs_sync;
+  };
+  using Item = std::variant<MetricRow, Event>;
   void Loop();
 
   Store& store_;
@@ -49,6 +57,7 @@ class StoreWriter {
   size_t rows_written_ = 0;
   bool stopping_ = false;
   std::exception_ptr error_;
+  std::function<void()> barrier_;
   std::thread thread_;
 };
 

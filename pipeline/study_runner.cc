@@ -149,7 +149,7 @@ ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
 
   DbLock lock(options.db_path);
   Store store(options.db_path, Store::Mode::kReadWrite);
-  ArtifactCache cache(cache_dir);
+  ArtifactCache cache(cache_dir, ArtifactCache::Durability::kDeferred);
   const int abandoned = store.MarkAbandonedAsInterrupted();
   cache.RemoveStaleTempDirs();
   if (abandoned > 0) {
@@ -254,6 +254,7 @@ ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
   ScheduleResult result;
   {
     StoreWriter writer(store);
+    writer.SetSyncBarrier([&cache] { cache.SyncAll(); });
     Scheduler scheduler(dag, cache, writer, clock, {jobs, threads_per_stage}, cancel_flag,
                         &printer);
     result = scheduler.Run(cached, run_ids);
