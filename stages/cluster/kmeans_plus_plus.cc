@@ -1,0 +1,62 @@
+#include "stages/cluster/kmeans_plus_plus.h"
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "stages/common/row_blocks.h"
+
+namespace stages {
+namespace {
+
+constexpr int64_t kBlockRows = 1024;
+
+// closest[i] = min(closest[i], ||x_i - center||^2), element-wise in parallel.
+void UpdateClosest(const Eigen::Ref<const pipeline::RowMatrixXf>& x,
+                   const Eigen::RowVectorXd& center, std::vector<double>& closest) {
+  ForEachRowBlock(x.rows(), kBlockRows, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const double distance = (x.row(i).cast<double>() - center).squaredNorm();
+      double& best = closest[static_cast<size_t>(i)];
+      best = std::min(best, distance);
+    }
+  });
+}
+
+// Index drawn with probability weights[i] / sum(weights); uniform if all weights are 0.
+int64_t DrawWeighted(const std::vector<double>& weights, pipeline::Rng& rng) {
+  // The sum and the scan below add in the same order, so the scan's running total reaches
+  // exactly `total`; a sequential O(N) pass per centre is cheap next to the distance updates.
+  double total = 0.0;
+  for (double w : weights) total += w;
+  if (!(total > 0.0)) return static_cast<int64_t>(rng.UniformInt(weights.size()));
+  const double target = rng.Uniform() * total;
+  double running = 0.0;
+  int64_t last_positive = 0;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    if (weights[i] <= 0.0) continue;
+    running += weights[i];
+    last_positive = static_cast<int64_t>(i);
+    if (running > target) return last_positive;
+  }
+  return last_positive;  // target rounded up to total
+}
+
+}  // namespace
+
+pipeline::RowMatrixXd SeedKMeansPlusPlus(const Eigen::Ref<const pipeline::RowMatrixXf>& x,
+                                         int64_t clusters, pipeline::Rng& rng) {
+  const int64_t examples = x.rows();
+  pipeline::RowMatrixXd centers(clusters, x.cols());
+  std::vector<double> closest(static_cast<size_t>(examples),
+                              std::numeric_limits<double>::infinity());
+  int64_t pick = static_cast<int64_t>(rng.UniformInt(static_cast<uint64_t>(examples)));
+  for (int64_t c = 0; c < clusters; ++c) {
+    if (c > 0) pick = DrawWeighted(closest, rng);
+    centers.row(c) = x.row(pick).cast<double>();
+    if (c + 1 < clusters) UpdateClosest(x, centers.row(c), closest);
+  }
+  return centers;
+}
+
+}  // namespace stages
