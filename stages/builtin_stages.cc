@@ -1,0 +1,17 @@
+#include "stages/builtin_stages.h"
+
+#include "stages/cluster/cluster_stage.h"
+#include "stages/evaluate/cluster_eval.h"
+#include "stages/load/blobs.h"
+#include "stages/load/idx_loader.h"
+#include "stages/reduce/reduce_stage.h"
+
+namespace stages {
+
+std::vector<pipeline::StageType> BuiltinStages() {
+  return {
+      IdxLoaderStage(), BlobsStage(), PcaStage(), KMeansStage(), ClusterEvalStage(),
+  };
+}
+
+}  // namespace stages

@@ -1,0 +1,33 @@
+#include "stages/builtin_stages.h"
+
+#include <catch2/catch.hpp>
+#include <set>
+
+TEST_CASE("builtin stage types are unique and fully declared", "[builtin_stages]") {
+  const std::vector<pipeline::StageType> types = stages::BuiltinStages();
+  CHECK(types.size() == 5);
+  std::set<std::string> names;
+  for (const pipeline::StageType& type : types) {
+    INFO("stage " << type.name);
+    CHECK(names.insert(type.name).second);
+    CHECK_FALSE(type.help.empty());
+    CHECK(type.code_version >= 1);
+    CHECK(type.min_inputs <= type.max_inputs);
+    CHECK(type.run);
+    for (const pipeline::ParamSpec& spec : type.params) {
+      INFO("parameter " << spec.name);
+      CHECK_FALSE(spec.help.empty());
+      CHECK_FALSE(spec.required());
+      if (spec.default_value.is_number()) {
+        const double value = spec.default_value.get<double>();
+        if (spec.min) CHECK(value >= *spec.min);
+        if (spec.max) CHECK(value <= *spec.max);
+      }
+      if (!spec.choices.empty()) {
+        const std::string value = spec.default_value.get<std::string>();
+        CHECK(std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end());
+      }
+    }
+  }
+  CHECK(names == std::set<std::string>{"idx_loader", "blobs", "pca", "kmeans", "cluster_eval"});
+}
