@@ -14,7 +14,7 @@ void AddStatusCommand(CLI::App& app, CommandContext& context) {
     Store store(*db, Store::Mode::kReadOnly);
     if (study->empty()) {
       PrintQuery(store,
-                 "SELECT study, total, done, failed, skipped, pending AS 'pending/interrupted' "
+                 "SELECT study, total, done, failed, skipped, running, interrupted, pending "
                  "FROM study_progress ORDER BY study",
                  TableFormat::kAligned, stdout);
     } else {
