@@ -36,7 +36,7 @@ TEST_CASE("each shared stage executes once and a re-run computes nothing", "[stu
   CHECK(f.Scalar("SELECT count(*) FROM runs") == "18");
 }
 
-TEST_CASE("--force recomputes every stage of the study", "[study_runner][integration]") {
+TEST_CASE("a forced re-run recomputes every stage of the study", "[study_runner][integration]") {
   StudyFixture f;
   REQUIRE(f.Run(kShared) == ExitCode::kOk);
   pipeline::RunOptions options;
