@@ -4,6 +4,7 @@
 #include "stages/evaluate/cluster_eval.h"
 #include "stages/load/blobs.h"
 #include "stages/load/idx_loader.h"
+#include "stages/load/mnist_loader.h"
 #include "stages/reduce/reduce_stage.h"
 
 namespace stages {
@@ -11,6 +12,7 @@ namespace stages {
 std::vector<pipeline::StageType> BuiltinStages() {
   return {
       IdxLoaderStage(), BlobsStage(), PcaStage(), KMeansStage(), ClusterEvalStage(),
+      MnistLoaderStage(),
   };
 }
 
