@@ -162,6 +162,7 @@ ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
   const std::string file_hash = HashHex(text);
   std::vector<int64_t> run_ids(dag.runs().size());
   size_t new_runs = 0;
+  std::vector<std::pair<int64_t, size_t>> added;  // (run number, grid index)
   {
     Transaction transaction = store.Begin();
     const auto existing = store.FindStudy(plan.study.name);
@@ -192,11 +193,17 @@ ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
         store.InsertRunStage(run_ids[r], plan.study.stages[s].name, dag.nodes()[run.nodes[s]].key);
       }
       ++new_runs;
+      added.push_back({row.number, r});
     }
     if (existing && existing->file_hash != file_hash) {
       std::fprintf(out, "study '%s' changed since its last run: %zu run(s) added, %zu earlier "
                         "run(s) no longer in the file (kept in the database)\n",
                    plan.study.name.c_str(), new_runs, by_identity.size());
+      for (size_t i = 0; i < added.size() && i < 20; ++i) {
+        std::fprintf(out, "  + run %lld: %s\n", static_cast<long long>(added[i].first),
+                     RunLabel(dag.runs()[added[i].second], plan.grid.swept).c_str());
+      }
+      if (added.size() > 20) std::fprintf(out, "  + ... and %zu more\n", added.size() - 20);
     } else if (existing) {
       std::fprintf(out, "study '%s' is known: continuing it\n", plan.study.name.c_str());
     }
