@@ -3,6 +3,7 @@
 #include "stages/cluster/cluster_stage.h"
 #include "stages/evaluate/cluster_eval.h"
 #include "stages/load/blobs.h"
+#include "stages/load/csv_loader.h"
 #include "stages/load/idx_loader.h"
 #include "stages/load/mnist_loader.h"
 #include "stages/reduce/reduce_stage.h"
@@ -13,6 +14,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
   return {
       IdxLoaderStage(), BlobsStage(), PcaStage(), KMeansStage(), ClusterEvalStage(),
       MnistLoaderStage(),
+      CsvLoaderStage(),
   };
 }
 
