@@ -6,6 +6,7 @@
 #include "stages/load/csv_loader.h"
 #include "stages/load/idx_loader.h"
 #include "stages/load/mnist_loader.h"
+#include "stages/load/npy_loader.h"
 #include "stages/reduce/reduce_stage.h"
 
 namespace stages {
@@ -15,6 +16,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
       IdxLoaderStage(), BlobsStage(), PcaStage(), KMeansStage(), ClusterEvalStage(),
       MnistLoaderStage(),
       CsvLoaderStage(),
+      NpyLoaderStage(),
   };
 }
 
