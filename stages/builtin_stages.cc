@@ -4,6 +4,7 @@
 #include "stages/evaluate/cluster_eval.h"
 #include "stages/load/blobs.h"
 #include "stages/load/csv_loader.h"
+#include "stages/load/gmm_generator.h"
 #include "stages/load/idx_loader.h"
 #include "stages/load/mnist_loader.h"
 #include "stages/load/npy_loader.h"
@@ -17,6 +18,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
       MnistLoaderStage(),
       CsvLoaderStage(),
       NpyLoaderStage(),
+      GmmGeneratorStage(),
   };
 }
 

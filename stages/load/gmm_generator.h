@@ -1,0 +1,78 @@
+#pragma once
+// Synthetic data from a Gaussian mixture with diagonal covariances and known parameters: the
+// ground truth for the GMM study (S6), where EM's estimates are compared with the weights,
+// means and variances that generated the data.
+//
+//   p(x) = sum_k w_k N(x; mu_k, diag(sigma2_k))
+//
+// Stage "gmm_generator" (kind load, uses the rng). Parameters
+//   n             int >= 1, default 2000: number of points
+//   dims          int >= 1, default 2: dimensions
+//   components    int >= 1, default 3: number of mixture components K
+//   weights       list, default []: the K mixture weights (>= 0, summing to 1 within 1e-6;
+//                 renormalised to sum exactly 1). [] draws them from a symmetric
+//                 Dirichlet(alpha = 2), which keeps every component reasonably present.
+//   mean_box      float >= 0, default 10: every mean coordinate is uniform in [-box, box)
+//   min_variance  float > 0, default 0.5 and
+//   max_variance  float >= min_variance, default 3.0: every per-dimension variance is uniform
+//                 in [min_variance, max_variance)
+//   write_csv     bool, default true: also write the points as "gmm_dataset.csv"
+//                 (columns x0..x{dims-1}, component) for people to look at
+// Output
+//   x               float32 [n, dims]  the points
+//   y               int32   [n]        the component that generated each point
+//   ids             int32   [n]        0..n-1
+//   true_weights    float64 [K]        } the truth; one row per component, NOT per point, so
+//   true_means      float64 [K, dims]  } stages that filter examples must not treat them as
+//   true_variances  float64 [K, dims]  } row-aligned with x
+//   meta {"classes": K, "components": K, "dims": dims}
+// Files: "truth.json" {"weights": [...], "means": [[...]], "variances": [[...]]} and, with
+// write_csv, "gmm_dataset.csv". Metric "examples" = n.
+//
+// Randomness: the parameters come from rng.Fork(0); point i (its component, then its
+// coordinates) from rng.Fork(i + 1), so the data depends on the seed only, not the thread count.
+
+#include <cstdint>
+#include <vector>
+
+#include "pipeline/rng.h"
+#include "pipeline/stage.h"
+#include "pipeline/tensor.h"
+
+namespace stages {
+
+struct GmmOptions {
+  int64_t examples = 2000;
+  int64_t dims = 2;
+  int64_t components = 3;
+  std::vector<double> weights;  // empty: Dirichlet(2) draws
+  double mean_box = 10.0;
+  double min_variance = 0.5;
+  double max_variance = 3.0;
+};
+
+struct GmmTruth {
+  std::vector<double> weights;     // [K], sums to 1
+  pipeline::RowMatrixXd means;      // [K, dims]
+  pipeline::RowMatrixXd variances;  // [K, dims]
+};
+
+struct GmmSample {
+  pipeline::RowMatrixXf x;      // [examples, dims]
+  std::vector<int32_t> labels;  // generating component of each point
+  GmmTruth truth;
+};
+
+// Throws pipeline::ConfigError (naming the parameter) for weights of the wrong count, negative
+// or not summing to 1, and for a bad variance range.
+void ValidateGmmOptions(const GmmOptions& options);
+
+// Draws the mixture parameters from rng.Fork(0).
+GmmTruth DrawGmmTruth(const GmmOptions& options, const pipeline::Rng& rng);
+
+// Draws the parameters and the points (in parallel, per-point streams). Validates first.
+GmmSample SampleGmm(const GmmOptions& options, const pipeline::Rng& rng);
+
+pipeline::StageType GmmGeneratorStage();
+
+}  // namespace stages
