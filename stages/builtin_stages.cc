@@ -6,6 +6,7 @@
 #include "stages/load/csv_loader.h"
 #include "stages/load/gmm_generator.h"
 #include "stages/load/idx_loader.h"
+#include "stages/load/image_folder_loader.h"
 #include "stages/load/mnist_loader.h"
 #include "stages/load/npy_loader.h"
 #include "stages/reduce/reduce_stage.h"
@@ -19,6 +20,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
       CsvLoaderStage(),
       NpyLoaderStage(),
       GmmGeneratorStage(),
+      ImageFolderLoaderStage(),
   };
 }
 
