@@ -1,0 +1,180 @@
+#include "stages/train/nn/conv2d.h"
+
+#include <utility>
+
+#include "pipeline/errors.h"
+
+// Implementation notes: the convolution and the transposed convolution differ only in the
+// oneDNN primitive family and the shape rule, so one templated builder serves both. Backward
+// primitives get the forward primitive descriptor as a hint and take the weights' layout
+// explicitly (gradients must share the values' layout, see ParameterView); their activation
+// layouts are left to oneDNN and bridged by Conversions, which alias in the usual case.
+
+namespace stages::nn {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+
+Conv2d::Conv2d(std::string name, const ConvOptions& options, bool transposed)
+    : Layer(std::move(name)), options_(options), transposed_(transposed) {}
+
+Dims Conv2d::OutputShape(const Dims& input) const {
+  if (input.size() != 3) {
+    throw pipeline::ConfigError("layer " + name_ + " (" + type() +
+                                ") needs an image input (C, H, W) but gets " +
+                                DimsString(input) + "; add a reshape before it");
+  }
+  const int64_t k = options_.kernel;
+  const int64_t s = options_.stride;
+  const int64_t p = options_.pad;
+  Dims output = {options_.out_channels, 0, 0};
+  for (size_t i = 1; i < 3; ++i) {
+    output[i] = transposed_ ? (input[i] - 1) * s - 2 * p + k + options_.output_padding
+                            : (input[i] + 2 * p - k) / s + 1;
+    if ((!transposed_ && input[i] + 2 * p < k) || output[i] < 1) {
+      throw pipeline::ConfigError("layer " + name_ + " (" + type() + ", kernel " +
+                                  std::to_string(k) + ", stride " + std::to_string(s) +
+                                  ", pad " + std::to_string(p) + ") does not fit input " +
+                                  DimsString(input) + ": the output would be empty");
+    }
+  }
+  if (transposed_ && options_.output_padding >= s) {
+    throw pipeline::ConfigError("layer " + name_ + ": output_padding must be smaller than stride");
+  }
+  return output;
+}
+
+void Conv2d::Build(Device& device, const memory& input, const memory* input_grad) {
+  device_ = &device;
+  const Dims in = input.get_desc().dims();
+  const Dims out = OutputShape({in[1], in[2], in[3]});
+  const Dims src_dims = in;
+  const Dims dst_dims = {in[0], out[0], out[1], out[2]};
+  if (!weights_) {
+    const Dims weight_dims = {options_.out_channels, in[1], options_.kernel, options_.kernel};
+    weights_ = std::make_unique<ParameterTensor>(name_ + ".weight", weight_dims, true);
+    if (options_.bias) {
+      bias_ = std::make_unique<ParameterTensor>(name_ + ".bias", Dims{options_.out_channels},
+                                                false);
+    }
+  }
+  needs_input_grad_ = input_grad != nullptr;
+  if (transposed_) {
+    BuildPrimitives<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data,
+                    dnnl::deconvolution_backward_weights>(
+        dnnl::algorithm::deconvolution_direct, src_dims, dst_dims, input, input_grad);
+  } else {
+    BuildPrimitives<dnnl::convolution_forward, dnnl::convolution_backward_data,
+                    dnnl::convolution_backward_weights>(
+        dnnl::algorithm::convolution_direct, src_dims, dst_dims, input, input_grad);
+  }
+}
+
+template <typename Fwd, typename BwdData, typename BwdWeights>
+void Conv2d::BuildPrimitives(dnnl::algorithm algorithm, const Dims& src_dims,
+                             const Dims& dst_dims, const memory& input,
+                             const memory* input_grad) {
+  Device& device = *device_;
+  const auto f32 = memory::data_type::f32;
+  const memory::desc src_any(src_dims, f32, Tag::any);
+  const memory::desc dst_any(dst_dims, f32, Tag::any);
+  const memory::desc weights_md = weights_->bound()
+                                      ? weights_->desc()
+                                      : memory::desc(weights_->plain_dims(), f32, Tag::any);
+  const memory::desc bias_md = bias_ ? PlainDesc(bias_->plain_dims()) : memory::desc();
+  const Dims strides = {options_.stride, options_.stride};
+  const Dims padding_l = {options_.pad, options_.pad};
+  // Right padding that makes oneDNN's size rule give exactly dst (floor division for the
+  // convolution, output_padding for the transposed one).
+  Dims padding_r(2);
+  for (size_t i = 0; i < 2; ++i) {
+    padding_r[i] = transposed_
+                       ? (src_dims[i + 2] - 1) * options_.stride + options_.kernel -
+                             dst_dims[i + 2] - options_.pad
+                       : (dst_dims[i + 2] - 1) * options_.stride + options_.kernel -
+                             src_dims[i + 2] - options_.pad;
+  }
+
+  const typename Fwd::primitive_desc forward_pd(
+      typename Fwd::desc(dnnl::prop_kind::forward_training, algorithm, src_any, weights_md,
+                         bias_md, dst_any, strides, padding_l, padding_r),
+      device.engine);
+  weights_->Bind(device, forward_pd.weights_desc());
+  if (bias_) bias_->Bind(device, bias_md);
+  source_.BuildFrom(device, input, forward_pd.src_desc());
+  output_ = ZeroedMemory(device, forward_pd.dst_desc());
+  output_grad_ = ZeroedMemory(device, forward_pd.dst_desc());
+  forward_ = Fwd(forward_pd);
+
+  const typename BwdWeights::primitive_desc weights_pd(
+      typename BwdWeights::desc(algorithm, src_any, weights_->desc(), bias_md, dst_any, strides,
+                                padding_l, padding_r),
+      device.engine, forward_pd);
+  backward_weights_ = BwdWeights(weights_pd);
+  weights_source_.BuildFrom(device, source_.target(), weights_pd.src_desc());
+  weights_diff_dst_.BuildFrom(device, output_grad_, weights_pd.diff_dst_desc());
+
+  if (input_grad != nullptr) {
+    const typename BwdData::primitive_desc data_pd(
+        typename BwdData::desc(algorithm, src_any, weights_->desc(), dst_any, strides, padding_l,
+                               padding_r),
+        device.engine, forward_pd);
+    backward_data_ = BwdData(data_pd);
+    data_diff_dst_.BuildFrom(device, output_grad_, data_pd.diff_dst_desc());
+    diff_source_.BuildInto(device, data_pd.diff_src_desc(), *input_grad);
+  }
+}
+
+void Conv2d::Forward(bool training) {
+  Device& device = *device_;
+  source_.Run(device);
+  std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, source_.target()},
+                                          {DNNL_ARG_WEIGHTS, weights_->value()},
+                                          {DNNL_ARG_DST, output_}};
+  if (bias_) args[DNNL_ARG_BIAS] = bias_->value();
+  Execute(device, forward_, args);
+}
+
+void Conv2d::Backward() {
+  Device& device = *device_;
+  if (needs_input_grad_) {
+    data_diff_dst_.Run(device);
+    Execute(device, backward_data_,
+            {{DNNL_ARG_DIFF_DST, data_diff_dst_.target()},
+             {DNNL_ARG_WEIGHTS, weights_->value()},
+             {DNNL_ARG_DIFF_SRC, diff_source_.source()}});
+    diff_source_.Run(device);
+  }
+  // Frozen layers skip the weight gradient entirely (transfer learning trains faster).
+  if (weights_->frozen() && (!bias_ || bias_->frozen())) return;
+  weights_source_.Run(device);
+  weights_diff_dst_.Run(device);
+  std::unordered_map<int, memory> args = {
+      {DNNL_ARG_SRC, weights_source_.target()},
+      {DNNL_ARG_DIFF_DST, weights_diff_dst_.target()},
+      {DNNL_ARG_DIFF_WEIGHTS, weights_->GradientTarget(device)}};
+  if (bias_) args[DNNL_ARG_DIFF_BIAS] = bias_->GradientTarget(device);
+  Execute(device, backward_weights_, args);
+  weights_->FinishGradient();
+  if (bias_) bias_->FinishGradient();
+}
+
+std::vector<ParameterTensor*> Conv2d::Parameters() {
+  std::vector<ParameterTensor*> parameters;
+  if (weights_) parameters.push_back(weights_.get());
+  if (bias_) parameters.push_back(bias_.get());
+  return parameters;
+}
+
+void Conv2d::Initialize(const Init& init, pipeline::Rng& rng) {
+  const Dims& dims = weights_->plain_dims();
+  const int64_t receptive = dims[2] * dims[3];
+  // For a transposed convolution the roles of the channel counts swap (each input pixel
+  // spreads over out_channels * k * k outputs), as in PyTorch's fan computation.
+  const int64_t fan_in = (transposed_ ? dims[0] : dims[1]) * receptive;
+  const int64_t fan_out = (transposed_ ? dims[1] : dims[0]) * receptive;
+  weights_->ImportPlain(*device_, DrawWeights(init, fan_in, fan_out, Product(dims), rng));
+  if (bias_) bias_->ImportPlain(*device_, std::vector<float>(static_cast<size_t>(dims[0]), 0.f));
+}
+
+}  // namespace stages::nn
