@@ -1,11 +1,10 @@
 #include "stages/train/optimizer_factory.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "pipeline/errors.h"
-#include "pipeline/study.h"
 #include "stages/train/adaptive_optimizers.h"
+#include "stages/train/config_reader.h"
 #include "stages/train/sgd.h"
 
 namespace stages {
@@ -14,7 +13,7 @@ namespace {
 using pipeline::ConfigError;
 using pipeline::Json;
 
-// Which optimisers a key applies to; "" means all.
+// The optimisers each key applies to; empty means all.
 struct KeyRule {
   const char* key;
   std::vector<std::string> optimizers;
@@ -33,78 +32,25 @@ const std::vector<KeyRule>& KeyRules() {
   return rules;
 }
 
-std::string Join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
-class ConfigReader {
- public:
-  ConfigReader(const Json& config, std::string key_path)
-      : config_(config), key_path_(std::move(key_path)) {}
-
-  [[noreturn]] void Fail(const std::string& key, const std::string& why) const {
-    const std::string path = key.empty() ? key_path_ : key_path_ + "." + key;
-    throw ConfigError(path + ": " + why, "", 0, 0, path);
-  }
-
-  bool Has(const std::string& key) const {
-    return config_.contains(key) && !config_.at(key).is_null();
-  }
-
-  double Number(const std::string& key, double default_value) const {
-    if (!Has(key)) return default_value;
-    const Json& value = config_.at(key);
-    if (!value.is_number() || !std::isfinite(value.get<double>())) {
-      Fail(key, "expected a number, got " + value.dump());
-    }
-    return value.get<double>();
-  }
-
-  bool Bool(const std::string& key, bool default_value) const {
-    if (!Has(key)) return default_value;
-    const Json& value = config_.at(key);
-    if (!value.is_boolean()) Fail(key, "expected true or false, got " + value.dump());
-    return value.get<bool>();
-  }
-
-  std::string String(const std::string& key, const std::string& default_value) const {
-    if (!Has(key)) return default_value;
-    const Json& value = config_.at(key);
-    if (!value.is_string()) Fail(key, "expected a name, got " + value.dump());
-    return value.get<std::string>();
-  }
-
- private:
-  const Json& config_;
-  std::string key_path_;
-};
-
 // Rejects unknown keys, and keys of other optimisers unless they hold their default (a train
-// stage may pass every key with its default).
-void CheckKeys(const Json& config, const std::string& optimizer, const ConfigReader& reader) {
+// stage may pass every key with its default). eps has no common default, so it is rejected
+// whenever it is set for sgd.
+void CheckKeys(const std::string& optimizer, const ConfigReader& reader) {
   std::vector<std::string> known;
   for (const KeyRule& rule : KeyRules()) known.emplace_back(rule.key);
+  reader.RejectUnknownKeys(known, "optimizer");
   const Json defaults = {{"momentum", 0}, {"nesterov", false}, {"initial_accumulator", 0},
                          {"alpha", 0.99}, {"beta1", 0.9},      {"beta2", 0.999}};
-  for (const auto& [key, value] : config.items()) {
-    const auto rule = std::find_if(KeyRules().begin(), KeyRules().end(),
-                                   [&](const KeyRule& r) { return key == r.key; });
-    if (rule == KeyRules().end()) {
-      const std::string hint = pipeline::NearestName(key, known);
-      reader.Fail(key, "unknown optimizer setting" +
-                           (hint.empty() ? std::string() : " (did you mean " + hint + "?)") +
-                           "; valid: " + Join(known));
-    }
-    if (rule->optimizers.empty() || value.is_null()) continue;
-    if (std::find(rule->optimizers.begin(), rule->optimizers.end(), optimizer) !=
-        rule->optimizers.end()) {
+  for (const KeyRule& rule : KeyRules()) {
+    if (rule.optimizers.empty() || !reader.Has(rule.key)) continue;
+    if (std::find(rule.optimizers.begin(), rule.optimizers.end(), optimizer) !=
+        rule.optimizers.end()) {
       continue;
     }
-    if (key == "eps" || !defaults.contains(key) || defaults.at(key) != value) {
-      reader.Fail(key, "does not apply to " + optimizer + " (it is a setting of " +
-                           Join(rule->optimizers) + ")");
+    const Json& value = reader.config().at(rule.key);
+    if (!defaults.contains(rule.key) || defaults.at(rule.key) != value) {
+      reader.Fail(rule.key, "does not apply to " + optimizer + " (it is a setting of " +
+                                JoinNames(rule.optimizers) + ")");
     }
   }
 }
@@ -117,19 +63,9 @@ const std::vector<std::string>& OptimizerNames() {
 }
 
 std::unique_ptr<Optimizer> MakeOptimizer(const Json& config, const std::string& key_path) {
-  const ConfigReader reader(config, key_path);
-  if (!config.is_object()) {
-    reader.Fail("", "expected a map such as {optimizer: adam, lr: 0.001}, got " + config.dump());
-  }
-  const std::string name = reader.String("optimizer", "sgd");
-  if (std::find(OptimizerNames().begin(), OptimizerNames().end(), name) ==
-      OptimizerNames().end()) {
-    const std::string hint = pipeline::NearestName(name, OptimizerNames());
-    reader.Fail("optimizer", "unknown optimizer '" + name + "'" +
-                                 (hint.empty() ? std::string() : " (did you mean " + hint + "?)") +
-                                 "; valid: " + Join(OptimizerNames()));
-  }
-  CheckKeys(config, name, reader);
+  const ConfigReader reader(config, key_path, "{optimizer: adam, lr: 0.001}");
+  const std::string name = reader.Choice("optimizer", "sgd", OptimizerNames());
+  CheckKeys(name, reader);
 
   PenaltyOptions penalties;
   penalties.weight_decay = reader.Number("weight_decay", 0);
