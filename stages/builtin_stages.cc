@@ -1,5 +1,6 @@
 #include "stages/builtin_stages.h"
 
+#include "stages/augment/augment_stage.h"
 #include "stages/cluster/cluster_stage.h"
 #include "stages/evaluate/cluster_eval.h"
 #include "stages/load/blobs.h"
@@ -21,6 +22,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
       NpyLoaderStage(),
       GmmGeneratorStage(),
       ImageFolderLoaderStage(),
+      AugmentStage(),
   };
 }
 
