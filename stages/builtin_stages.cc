@@ -2,6 +2,7 @@
 
 #include "stages/augment/augment_stage.h"
 #include "stages/cluster/cluster_stage.h"
+#include "stages/cluster/gmm_stage.h"
 #include "stages/evaluate/cluster_eval.h"
 #include "stages/load/blobs.h"
 #include "stages/load/csv_loader.h"
@@ -18,6 +19,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
   return {
       IdxLoaderStage(), BlobsStage(), PcaStage(), KMeansStage(), ClusterEvalStage(),
       MnistLoaderStage(),
+      GmmStage(),
       CsvLoaderStage(),
       NpyLoaderStage(),
       GmmGeneratorStage(),

@@ -1,0 +1,128 @@
+#include "stages/cluster/gmm_stage.h"
+
+#include <fstream>
+#include <vector>
+
+#include "pipeline/errors.h"
+#include "stages/cluster/gmm.h"
+
+namespace stages {
+namespace {
+
+std::vector<double> ToStdVector(const Eigen::VectorXd& values) {
+  return std::vector<double>(values.data(), values.data() + values.size());
+}
+
+pipeline::Tensor CovarianceTensor(const GmmModel& model) {
+  const int64_t components = model.components();
+  const int64_t dims = model.dims();
+  pipeline::Tensor tensor(pipeline::DType::kFloat64, {components, dims, dims});
+  double* out = tensor.f64();
+  for (int64_t k = 0; k < components; ++k) {
+    const Eigen::MatrixXd& covariance = model.covariances[static_cast<size_t>(k)];
+    for (int64_t row = 0; row < dims; ++row) {
+      for (int64_t column = 0; column < dims; ++column) {
+        *out++ = covariance(row, column);
+      }
+    }
+  }
+  return tensor;
+}
+
+void WriteParametersCsv(const std::string& path, const GmmModel& model) {
+  std::ofstream file(path);
+  file.precision(10);
+  file << "component,weight";
+  for (int64_t d = 0; d < model.dims(); ++d) file << ",mean_" << d;
+  for (int64_t d = 0; d < model.dims(); ++d) file << ",var_" << d;
+  file << "\n";
+  for (int64_t k = 0; k < model.components(); ++k) {
+    file << k << "," << model.weights(k);
+    for (int64_t d = 0; d < model.dims(); ++d) file << "," << model.means(k, d);
+    for (int64_t d = 0; d < model.dims(); ++d) file << "," << model.variances(k, d);
+    file << "\n";
+  }
+  file.close();
+  if (!file) throw pipeline::StageError("gmm: could not write " + path);
+}
+
+void RunGmm(pipeline::StageContext& ctx) {
+  const pipeline::Params& params = ctx.params();
+  GmmOptions options;
+  options.components = params.GetInt("components");
+  options.covariance = ParseCovarianceType(params.GetString("covariance"));
+  options.max_iterations = params.GetInt("max_iter");
+  options.tolerance = params.GetFloat("tol");
+  options.reg_covar = params.GetFloat("reg_covar");
+  options.init = ParseGmmInit(params.GetString("init"));
+  options.restarts = params.GetInt("n_init");
+  const pipeline::Tensor& x = ctx.FindInput("x");
+
+  GmmResult result = FitGmm(x.MatrixF(), options, ctx.rng(),
+                            [&ctx](int64_t, int64_t, double) { ctx.CheckCancelled(); });
+  SortComponentsByWeight(result);
+  const GmmModel& model = result.model;
+
+  pipeline::Artifact& out = ctx.output();
+  for (const char* name : {"x", "y", "ids"}) {
+    if (const pipeline::Tensor* tensor = ctx.FindInputOrNull(name)) out.Put(name, *tensor);
+  }
+  out.Put("assignments", pipeline::Tensor::FromVector(result.assignments));
+  out.Put("gmm_weights", pipeline::Tensor::FromVector(ToStdVector(model.weights)));
+  out.Put("gmm_means", pipeline::Tensor::FromMatrix(model.means));
+  if (options.covariance == CovarianceType::kDiagonal) {
+    out.Put("gmm_variances", pipeline::Tensor::FromMatrix(model.variances));
+  } else {
+    out.Put("gmm_covariances", CovarianceTensor(model));
+  }
+  out.meta() = ctx.InputMeta();
+  out.meta()["components"] = options.components;
+  out.meta()["covariance"] = CovarianceTypeName(options.covariance);
+  out.meta()["converged"] = result.converged;
+  out.meta()["nll"] = result.nll;
+  out.meta()["aic"] = result.aic;
+  out.meta()["bic"] = result.bic;
+  WriteParametersCsv(ctx.FilePath("gmm_parameters.csv", "csv"), model);
+
+  for (size_t step = 0; step < result.nll_history.size(); ++step) {
+    ctx.Metric("nll", static_cast<int64_t>(step), result.nll_history[step]);
+  }
+  ctx.Metric("nll_total", result.total_nll);
+  ctx.Metric("aic", result.aic);
+  ctx.Metric("bic", result.bic);
+  ctx.Metric("parameters", static_cast<double>(result.parameters));
+  ctx.Metric("iterations", static_cast<double>(result.iterations));
+  ctx.Metric("converged", result.converged ? 1.0 : 0.0);
+  ctx.Metric("reseeds", static_cast<double>(result.reseed_iterations.size()));
+}
+
+}  // namespace
+
+pipeline::StageType GmmStage() {
+  using pipeline::ParamSpec;
+  pipeline::StageType type;
+  type.name = "gmm";
+  type.kind = pipeline::StageKind::kCluster;
+  type.help = "Gaussian mixture of x fitted by EM (diagonal or full covariances), with AIC/BIC";
+  type.code_version = 1;
+  type.uses_rng = true;
+  type.min_inputs = 1;
+  type.max_inputs = 1;
+  type.params = {
+      ParamSpec::Int("components", 2, "number of mixture components K").Min(1),
+      ParamSpec::String("covariance", "diag", "covariance matrices: diag or full")
+          .Choices({"diag", "full"}),
+      ParamSpec::Int("max_iter", 500, "EM iterations per restart").Min(0),
+      ParamSpec::Float("tol", 1e-5,
+                       "stop when the mean NLL changes by at most tol x max(|nll|, 1)")
+          .Min(0),
+      ParamSpec::Float("reg_covar", 1e-6, "added to every variance (covariance diagonal)").Min(0),
+      ParamSpec::String("init", "kmeans", "initial responsibilities: kmeans or random")
+          .Choices({"kmeans", "random"}),
+      ParamSpec::Int("n_init", 1, "EM restarts; the lowest final NLL is kept").Min(1),
+  };
+  type.run = RunGmm;
+  return type;
+}
+
+}  // namespace stages
