@@ -208,7 +208,8 @@ pipeline::StageType AugmentStage() {
       ParamSpec::List("transforms", pipeline::Json::array(),
                       "transforms applied in order to every copy, e.g. [{type: rotate, degrees: "
                       "[-15, 15]}, {type: hflip}]; types: rotate, resized_crop, hflip, vflip, "
-                      "translate, blur, brightness, contrast, noise, cutout"),
+                      "translate, blur, brightness, contrast, noise, cutout (their keys: "
+                      "stages/augment/transform_pipeline.h)"),
       ParamSpec::List("copy_transforms", pipeline::Json::array(),
                       "list of transform lists: copy k applies transforms then the k-th list "
                       "(copies = its length)"),
