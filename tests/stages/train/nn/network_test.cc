@@ -1,0 +1,219 @@
+#include "stages/train/nn/network.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "pipeline/errors.h"
+#include "stages/train/nn/loss.h"
+#include "tests/stages/train/nn/gradient_check.h"
+
+using nlohmann::json;
+using stages::nn::Network;
+using stages::nn::NetworkOptions;
+
+namespace {
+
+const char* kTinyCnn = R"([{"type": "conv", "out": 6, "kernel": 3, "pad": 1}, {"type": "relu"},
+                           {"type": "maxpool", "kernel": 2}, {"type": "flatten"},
+                           {"type": "linear", "out": 4}])";
+
+NetworkOptions Options(stages::nn::Dims shape, int64_t batch, uint64_t seed = 1) {
+  NetworkOptions options = nn_testing::CheckOptions(std::move(shape), batch);
+  options.seed = seed;
+  options.input_gradient = false;
+  return options;
+}
+
+// 20 images 1x8x8 of 4 classes: class c lights up quadrant c, plus noise.
+void TinySet(std::vector<float>& x, std::vector<int32_t>& y) {
+  pipeline::Rng rng(77);
+  x.assign(20 * 64, 0.f);
+  y.resize(20);
+  for (int i = 0; i < 20; ++i) {
+    const int c = i % 4;
+    y[static_cast<size_t>(i)] = c;
+    for (int r = 0; r < 8; ++r) {
+      for (int col = 0; col < 8; ++col) {
+        const bool lit = (r / 4) == (c / 2) && (col / 4) == (c % 2);
+        x[static_cast<size_t>(i * 64 + r * 8 + col)] = static_cast<float>((lit ? 1.0 : 0.0) + rng.Normal(0, 0.3));
+      }
+    }
+  }
+}
+
+// Plain SGD steps on the whole set; returns the last loss.
+double Train(Network& net, const std::vector<float>& x, const std::vector<int32_t>& y, int steps,
+             double lr) {
+  const auto n = static_cast<int64_t>(y.size());
+  std::vector<float> grad(static_cast<size_t>(n * 4));
+  double loss = 0;
+  for (int step = 0; step < steps; ++step) {
+    net.ZeroGrad();
+    const float* logits = net.Forward(x.data(), n, true);
+    loss = stages::nn::SoftmaxCrossEntropy(logits, y.data(), n, 4, grad.data());
+    net.Backward(grad.data());
+    for (const stages::ParameterView& p : net.Parameters()) {
+      for (int64_t k = 0; k < p.size; ++k) p.value[k] -= static_cast<float>(lr) * p.grad[k];
+    }
+  }
+  return loss;
+}
+
+double Accuracy(Network& net, const std::vector<float>& x, const std::vector<int32_t>& y) {
+  const auto n = static_cast<int64_t>(y.size());
+  const std::vector<int32_t> predicted = stages::nn::ArgMax(net.Forward(x.data(), n, false), n, 4);
+  int correct = 0;
+  for (size_t i = 0; i < y.size(); ++i) correct += predicted[i] == y[i];
+  return static_cast<double>(correct) / static_cast<double>(n);
+}
+
+}  // namespace
+
+TEST_CASE("a tiny CNN overfits a tiny set with plain SGD", "[network]") {
+  std::vector<float> x;
+  std::vector<int32_t> y;
+  TinySet(x, y);
+  Network net(json::parse(kTinyCnn), Options({1, 8, 8}, 20));
+  const double first = Train(net, x, y, 1, 0.1);
+  const double last = Train(net, x, y, 150, 0.1);
+  CHECK(last < first / 10);
+  CHECK(Accuracy(net, x, y) == 1.0);
+}
+
+TEST_CASE("the same seed gives identical weights and outputs", "[network][determinism]") {
+  std::vector<float> x;
+  std::vector<int32_t> y;
+  TinySet(x, y);
+  const char* spec = R"([{"type": "conv", "out": 6, "kernel": 3}, {"type": "batchnorm"},
+                         {"type": "relu"}, {"type": "flatten"}, {"type": "dropout", "p": 0.3},
+                         {"type": "linear", "out": 4}])";
+  Network a(json::parse(spec), Options({1, 8, 8}, 20, 5));
+  Network b(json::parse(spec), Options({1, 8, 8}, 20, 5));
+  Network c(json::parse(spec), Options({1, 8, 8}, 20, 6));
+  auto weights = [](Network& net) {
+    return pipeline::RowMatrixXf(net.StateDict().at("conv1.weight").MatrixF());
+  };
+  CHECK(weights(a) == weights(b));
+  CHECK(weights(a) != weights(c));
+  Train(a, x, y, 5, 0.05);
+  Train(b, x, y, 5, 0.05);
+  const float* out_a = a.Forward(x.data(), 20, false);
+  const std::vector<float> first(out_a, out_a + 80);
+  const float* out_b = b.Forward(x.data(), 20, false);
+  CHECK(first == std::vector<float>(out_b, out_b + 80));
+}
+
+TEST_CASE("initialisation is He before ReLU and Xavier otherwise", "[network]") {
+  Network net(json::parse(R"([{"type": "linear", "out": 300}, {"type": "relu"},
+                              {"type": "linear", "out": 300}])"),
+              Options({400}, 1));
+  auto stddev = [&](const std::string& name) {
+    const pipeline::RowMatrixXf w = net.StateDict().at(name).MatrixF();
+    return std::sqrt(w.array().square().mean());
+  };
+  CHECK(stddev("linear1.weight") == Approx(std::sqrt(2.0 / 400)).epsilon(0.03));
+  CHECK(stddev("linear2.weight") == Approx(std::sqrt(2.0 / 600)).epsilon(0.03));
+  const auto state = net.StateDict();
+  CHECK(state.at("linear1.bias").MatrixF().isZero());
+}
+
+TEST_CASE("plain state export and import reproduce outputs", "[network]") {
+  std::vector<float> x;
+  std::vector<int32_t> y;
+  TinySet(x, y);
+  const char* spec = R"([{"type": "conv", "out": 8, "kernel": 3, "pad": 1}, {"type": "batchnorm"},
+                         {"type": "relu"}, {"type": "maxpool", "kernel": 2}, {"type": "flatten"},
+                         {"type": "dropout", "p": 0.2}, {"type": "linear", "out": 4}])";
+  Network trained(json::parse(spec), Options({1, 8, 8}, 20, 1));
+  Train(trained, x, y, 10, 0.05);
+  const auto state = trained.StateDict();
+  CHECK(state.count("batchnorm1.running_mean") == 1);
+  CHECK(state.at("linear1.weight").shape() == std::vector<int64_t>{4, 8 * 4 * 4});
+  Network copy(json::parse(spec), Options({1, 8, 8}, 20, 2));
+  copy.LoadStateDict(state);
+  const float* expected = trained.Forward(x.data(), 20, false);
+  const std::vector<float> first(expected, expected + 80);
+  const float* actual = copy.Forward(x.data(), 20, false);
+  CHECK(first == std::vector<float>(actual, actual + 80));
+
+  SECTION("strict loading names what does not fit; loose loading takes what matches") {
+    Network other(json::parse(R"([{"type": "conv", "out": 8, "kernel": 3, "pad": 1},
+                                  {"type": "flatten"}, {"type": "linear", "out": 3}])"),
+                  Options({1, 8, 8}, 20));
+    CHECK_THROWS_WITH(other.LoadStateDict(state),
+                      Catch::Contains("linear1.weight is [4, 128]") &&
+                          Catch::Contains("not in this network"));
+    const auto loaded = other.LoadStateDict(state, /*strict=*/false);
+    CHECK(loaded == std::vector<std::string>{"conv1.weight", "conv1.bias"});
+  }
+}
+
+TEST_CASE("a partial last batch works and matches the full batch's rows", "[network]") {
+  std::vector<float> x;
+  std::vector<int32_t> y;
+  TinySet(x, y);
+  Network net(json::parse(kTinyCnn), Options({1, 8, 8}, 20));
+  const float* full = net.Forward(x.data(), 20, false);
+  const std::vector<float> full_out(full, full + 80);
+  const float* part = net.Forward(x.data(), 7, false);
+  REQUIRE(net.batch() == 7);
+  for (size_t k = 0; k < 28; ++k) CHECK(part[k] == Approx(full_out[k]).margin(1e-5));
+  // Gradients of the partial batch equal those of the full batch with zero weight on the rest.
+  std::vector<float> grad(80, 0.f);
+  net.ZeroGrad();
+  net.Forward(x.data(), 7, true);
+  std::vector<float> g7 = nn_testing::RandomVector(28, 31);
+  net.Backward(g7.data());
+  const std::vector<float> w7(net.Parameters()[0].grad, net.Parameters()[0].grad + net.Parameters()[0].size);
+  net.ZeroGrad();
+  net.Forward(x.data(), 20, true);
+  std::copy(g7.begin(), g7.end(), grad.begin());
+  net.Backward(grad.data());
+  for (size_t k = 0; k < w7.size(); ++k) CHECK(net.Parameters()[0].grad[k] == Approx(w7[k]).margin(1e-5));
+}
+
+TEST_CASE("gradients accumulate until ZeroGrad; frozen layers keep no gradient", "[network]") {
+  std::vector<float> x;
+  std::vector<int32_t> y;
+  TinySet(x, y);
+  Network net(json::parse(kTinyCnn), Options({1, 8, 8}, 20));
+  std::vector<float> grad(80);
+  net.ZeroGrad();
+  stages::nn::SoftmaxCrossEntropy(net.Forward(x.data(), 20, true), y.data(), 20, 4, grad.data());
+  net.Backward(grad.data());
+  const stages::ParameterView w = net.Parameters()[2];  // linear1.weight
+  REQUIRE(w.name == "linear1.weight");
+  const std::vector<float> once(w.grad, w.grad + w.size);
+  net.Forward(x.data(), 20, true);
+  net.Backward(grad.data());
+  for (int64_t k = 0; k < w.size; k += 7) CHECK(w.grad[k] == Approx(2 * once[static_cast<size_t>(k)]).margin(1e-6));
+
+  net.SetFrozen("conv1", true);
+  CHECK(net.Parameters()[0].frozen);
+  CHECK(!net.Parameters()[2].frozen);
+  net.ZeroGrad();
+  net.Forward(x.data(), 20, true);
+  net.Backward(grad.data());
+  const stages::ParameterView conv = net.Parameters()[0];
+  CHECK(std::all_of(conv.grad, conv.grad + conv.size, [](float g) { return g == 0.f; }));
+  CHECK_THROWS_WITH(net.SetFrozen("conv9", true), Catch::Contains("conv1, relu1, maxpool1"));
+}
+
+TEST_CASE("shape errors name the layer and the shapes; summaries list layers", "[network]") {
+  CHECK_THROWS_WITH(Network(json::parse(R"([{"type": "conv", "out": 4, "kernel": 3},
+                                            {"type": "maxpool", "kernel": 2},
+                                            {"type": "conv", "out": 4, "kernel": 5}])"),
+                            Options({1, 8, 8}, 1)),
+                    Catch::Contains("conv2") && Catch::Contains("[4, 3, 3]"));
+  Network net(json::parse(kTinyCnn), Options({1, 8, 8}, 2));
+  const auto summary = net.Summary();
+  REQUIRE(summary.size() == 5);
+  CHECK(summary[2].output_shape == stages::nn::Dims{6, 4, 4});
+  CHECK(summary[0].parameters == 6 * 9 + 6);
+  CHECK(summary[4].parameters == 4 * 96 + 4);
+  CHECK(net.LayerOutputShape("flatten1") == stages::nn::Dims{96});
+  std::vector<float> x(2 * 64, 0.5f);
+  net.Forward(x.data(), 2, false);
+  CHECK(net.LayerOutput("maxpool1").size() == 2 * 96);
+}
