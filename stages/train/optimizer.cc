@@ -136,12 +136,22 @@ Optimizer::ParameterState& Optimizer::StateFor(const ParameterView& param) {
 }
 
 double Optimizer::Step(const std::vector<ParameterView>& params) {
-  // Resolve state before the parallel loop: the map must not be modified concurrently.
+  // Resolve state before the parallel loop: the map must not be modified concurrently. Count
+  // the step only once every parameter has passed its checks, so a throw leaves counts as
+  // they were.
   std::vector<ParameterState*> states(params.size(), nullptr);
   for (size_t p = 0; p < params.size(); ++p) {
-    if (params[p].frozen) continue;
-    states[p] = &StateFor(params[p]);
-    ++states[p]->steps;
+    if (!params[p].frozen) states[p] = &StateFor(params[p]);
+  }
+  for (size_t p = 0; p < params.size(); ++p) {
+    if (states[p] == nullptr) continue;
+    if (std::count(states.begin(), states.begin() + static_cast<std::ptrdiff_t>(p), states[p])) {
+      throw pipeline::StageError("optimizer " + name_ + ": two parameters are named '" +
+                                 params[p].name + "'; names must be unique");
+    }
+  }
+  for (ParameterState* state : states) {
+    if (state != nullptr) ++state->steps;
   }
   int64_t total = 0;
   const std::vector<ChunkTask> tasks = PlanChunks(params, &total);

@@ -345,6 +345,10 @@ TEST_CASE("state is keyed by name, so views can be re-created", "[optimizer]") {
   copy.grad = {0.25f};
   optimizer->Step({copy.View()});
   CHECK(copy.value[0] == Approx(0.88));
+  // Two parameters cannot share a name (and so a state); the failed step changes no count.
+  OwnedParameter twin = copy;
+  CHECK_THROWS_AS(optimizer->Step({copy.View(), twin.View()}), pipeline::StageError);
+  CHECK(optimizer->StepCount("w") == 2);
 }
 
 TEST_CASE("updates do not depend on the thread count", "[optimizer][determinism]") {
