@@ -12,6 +12,8 @@
 #include "stages/load/mnist_loader.h"
 #include "stages/load/npy_loader.h"
 #include "stages/reduce/reduce_stage.h"
+#include "stages/resample/resample_stage.h"
+#include "stages/resample/split_stage.h"
 
 namespace stages {
 
@@ -25,6 +27,8 @@ std::vector<pipeline::StageType> BuiltinStages() {
       GmmGeneratorStage(),
       ImageFolderLoaderStage(),
       AugmentStage(),
+      SplitStage(), TakeStage(), SubsetStage(), ImbalanceStage(), OversampleStage(),
+      UndersampleStage(), ClassWeightsStage(),
   };
 }
 
