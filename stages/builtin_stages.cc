@@ -4,6 +4,7 @@
 #include "stages/cluster/cluster_stage.h"
 #include "stages/cluster/gmm_stage.h"
 #include "stages/evaluate/cluster_eval.h"
+#include "stages/evaluate/gmm_bayes_stage.h"
 #include "stages/load/blobs.h"
 #include "stages/load/csv_loader.h"
 #include "stages/load/gmm_generator.h"
@@ -22,6 +23,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
       IdxLoaderStage(), BlobsStage(), PcaStage(), KMeansStage(), ClusterEvalStage(),
       MnistLoaderStage(),
       GmmStage(),
+      GmmBayesStage(),
       CsvLoaderStage(),
       NpyLoaderStage(),
       GmmGeneratorStage(),
