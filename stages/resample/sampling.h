@@ -4,8 +4,8 @@
 //
 // Each function returns the row indices to keep, in the order the output should have; callers
 // apply them to every row-aligned tensor with Tensor::SelectRows. Random choices come from
-// rng.Fork(c) for class c (rng.Fork(classes) for a final shuffle), so they depend only on the
-// rng's seed and the labels. All functions are pure and thread-safe.
+// rng.Fork(c) for class c and from one more fork for a final shuffle (named below), so they
+// depend only on the rng's seed and the labels. All functions are pure and thread-safe.
 
 #include <cstdint>
 #include <vector>
@@ -23,7 +23,8 @@ struct SubsetOptions {
 // A random subset or permutation. Unstratified: a shuffle of all rows (rng.Fork(0)) cut to
 // `limit`, or the first `limit` rows when !shuffle. Stratified: class c contributes its quota
 // of `limit` * n_c / N rows (largest remainder, so exactly `limit` in total), chosen at random
-// (or its first rows when !shuffle); the union is shuffled (or kept in ascending order).
+// (or its first rows when !shuffle); the union is shuffled with rng.Fork(classes) (or kept in
+// ascending order).
 // `labels` may be empty when !stratified.
 std::vector<int64_t> SubsetRows(const std::vector<int32_t>& labels, int64_t examples,
                                 int64_t classes, const SubsetOptions& options,

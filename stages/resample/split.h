@@ -32,10 +32,10 @@ struct SplitAssignment {
 // Assigns every example to a part and (with folds >= 2) every train example to a fold.
 //
 // Each group -- one per class when stratified, else the whole set -- is shuffled with
-// rng.Fork(group). With stratification the per-class sizes come from ProportionalQuotas
-// (class_counts.h): class c puts round-ish test * n_c examples into test and validation * n_c
-// into validation (each within 1 of the exact value; the part totals are round(fraction * N)
-// unless per-class capacities prevent it), the rest into train. Folds deal the train examples
+// rng.Fork(group). The per-group part sizes come from ProportionalQuotas (class_counts.h):
+// group g puts test * n_g examples into test and validation * n_g into validation, each
+// rounded to within 1 of the exact value so that the part totals are round(fraction * N)
+// (unless a tiny group has no room left for its extra unit); the rest go to train. Folds deal the train examples
 // out in turn, class after class in the shuffled order, continuing the count across classes
 // (as scikit-learn's StratifiedKFold does in spirit), so every fold's size and every fold's
 // count of each class are within 1 of equal. Labels are ignored when !stratify (may be given
