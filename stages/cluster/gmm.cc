@@ -504,12 +504,18 @@ Eigen::VectorXd GmmLogDensity(const GmmModel& model, const Eigen::Ref<const RowM
                                     " features but the model has " +
                                     std::to_string(model.dims())));
   }
-  const ComponentTerms terms = PrepareTerms(model);
+  // Densities are translation invariant: shift the data and the means by the mixture's mean so
+  // that the expanded diagonal form does not cancel for data far from the origin.
+  const Eigen::RowVectorXd center = model.weights.transpose() * model.means;
+  GmmModel shifted = model;
+  shifted.means.rowwise() -= center;
+  const ComponentTerms terms = PrepareTerms(shifted);
   Eigen::VectorXd log_density(x.rows());
   ForEachRowBlock(x.rows(), kBlockRows, [&](int64_t begin, int64_t end) {
-    const RowMatrixXd block = x.middleRows(begin, end - begin).cast<double>();
+    const RowMatrixXd block =
+        x.middleRows(begin, end - begin).cast<double>().rowwise() - center;
     Eigen::MatrixXd weighted;
-    WeightedLogDensities(block, model, terms, weighted);
+    WeightedLogDensities(block, shifted, terms, weighted);
     log_density.segment(begin, end - begin) = LogSumExpRows(weighted);
   });
   return log_density;

@@ -333,6 +333,26 @@ TEST_CASE("log density agrees with the Gaussian mixture formula at a point", "[g
   const double full = 0.3 * std::exp(-0.5 * q) / (2 * kPi * std::sqrt(1.75)) +
                       0.7 * normal(0.5, 1, 0.5) * normal(1, -1, 2);
   CHECK(stages::GmmLogDensity(model, point)(0) == Approx(std::log(full)).epsilon(1e-12));
+
+  // Far from the origin the value is the same (translation invariance, no cancellation).
+  model.covariance = stages::CovarianceType::kDiagonal;
+  model.covariances.clear();
+  const double near = stages::GmmLogDensity(model, point)(0);
+  model.means.array() += 1e5;
+  point.array() += 1e5f;  // 100000.5 and 100001 are exact in float
+  CHECK(stages::GmmLogDensity(model, point)(0) == Approx(near).epsilon(1e-10));
+}
+
+TEST_CASE("the mean log density of the training data is minus the final NLL", "[gmm]") {
+  RowMatrixXf x = OverlappingData(2000, 17);
+  x.array() += 300.0f;
+  for (const auto covariance : {stages::CovarianceType::kDiagonal, stages::CovarianceType::kFull}) {
+    stages::GmmOptions options;
+    options.components = 3;
+    options.covariance = covariance;
+    const stages::GmmResult result = stages::FitGmm(x, options, pipeline::Rng(2));
+    CHECK(-stages::GmmLogDensity(result.model, x).mean() == Approx(result.nll).epsilon(1e-9));
+  }
 }
 
 TEST_CASE("more restarts never end with a higher NLL", "[gmm]") {
