@@ -12,21 +12,33 @@ std::vector<double> ToStdVector(const Eigen::VectorXd& values) {
 }
 
 void RunPca(pipeline::StageContext& ctx) {
-  const int64_t components = ctx.params().GetInt("components");
-  const bool whiten = ctx.params().GetBool("whiten");
-  const pipeline::Tensor& x = ctx.FindInput("x");
+  const pipeline::Params& params = ctx.params();
+  PcaOptions options;
+  options.components = params.GetInt("components");
+  options.solver = ParsePcaSolver(params.GetString("solver"));
+  options.power_iterations = params.GetInt("n_iter");
+  options.oversamples = params.GetInt("n_oversamples");
+  const bool whiten = params.GetBool("whiten");
 
-  const PcaModel model = FitPca(x.MatrixF(), components);
+  const pipeline::Artifact& fit_on = ctx.input(0);
+  const pipeline::Artifact& apply_to = ctx.input(ctx.num_inputs() - 1);
+  const pipeline::Tensor& fit_x = fit_on.Get("x");
+  const pipeline::Tensor& apply_x = apply_to.Get("x");
+
+  const PcaSolver solver = ResolvePcaSolver(options.solver, fit_x.rows(), fit_x.row_size(),
+                                            options.components);
+  const PcaModel model = FitPca(fit_x.MatrixF(), options, ctx.rng());
   pipeline::Artifact& out = ctx.output();
-  for (const auto& [name, tensor] : ctx.input(0).tensors()) {
+  for (const auto& [name, tensor] : apply_to.tensors()) {
     if (name != "x") out.Put(name, tensor);
   }
-  out.Put("x", pipeline::Tensor::FromMatrix(PcaTransform(model, x.MatrixF(), whiten)));
+  out.Put("x", pipeline::Tensor::FromMatrix(PcaTransform(model, apply_x.MatrixF(), whiten)));
   out.Put("pca_mean", pipeline::Tensor::FromVector(ToStdVector(model.mean)));
   out.Put("pca_components", pipeline::Tensor::FromMatrix(model.components));
   out.Put("pca_explained_variance",
           pipeline::Tensor::FromVector(ToStdVector(model.explained_variance)));
-  out.meta() = ctx.InputMeta();
+  out.meta() = ctx.num_inputs() == 1 ? ctx.InputMeta() : apply_to.meta();
+  out.meta()["pca_solver"] = PcaSolverName(solver);
 
   for (Eigen::Index c = 0; c < model.explained_variance_ratio.size(); ++c) {
     ctx.Metric("explained_variance_ratio", c, model.explained_variance_ratio(c));
@@ -41,14 +53,26 @@ pipeline::StageType PcaStage() {
   pipeline::StageType type;
   type.name = "pca";
   type.kind = pipeline::StageKind::kReduce;
-  type.help = "project x onto its leading principal components (exact covariance PCA)";
-  type.code_version = 1;
-  type.uses_rng = false;
+  type.help = "project x onto its leading principal components (exact or randomized PCA; "
+              "a second input is projected with the model fitted on the first)";
+  // 2: float32 covariance blocks, the randomized solver, the solver parameter and uses_rng.
+  type.code_version = 2;
+  type.uses_rng = true;
   type.min_inputs = 1;
-  type.max_inputs = 1;
+  type.max_inputs = 2;
   type.params = {
       ParamSpec::Int("components", 2, "number of principal components kept (<= features)").Min(1),
       ParamSpec::Bool("whiten", false, "scale each component to unit variance"),
+      ParamSpec::String("solver", "auto",
+                        "exact (covariance eigenvectors), randomized (Halko et al. 2011) or "
+                        "auto (randomized when max(N,D) > 500 and components < 0.8 min(N,D))")
+          .Choices({"auto", "exact", "randomized"}),
+      ParamSpec::Int("n_iter", -1,
+                     "randomized: power iterations; -1 = auto (7 if components < 0.1 min(N,D), "
+                     "else 4)")
+          .Min(-1),
+      ParamSpec::Int("n_oversamples", 10, "randomized: extra random directions beyond components")
+          .Min(0),
   };
   type.run = RunPca;
   return type;

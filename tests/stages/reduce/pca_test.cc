@@ -173,3 +173,65 @@ TEST_CASE("pca stage projects x and passes the other tensors through", "[pca]") 
 
   CHECK_THROWS_AS(harness.Run({{"components", 7}}, {input}), pipeline::StageError);
 }
+
+TEST_CASE("pca stage fits on the first input and projects the second", "[pca]") {
+  pipeline::Tensor train_x(pipeline::DType::kFloat32, {300, 5});
+  train_x.MatrixF() = RandomData(300, 5, 21);
+  pipeline::Tensor test_x(pipeline::DType::kFloat32, {40, 1, 5});  // read as 40 x 5
+  test_x.MatrixF() = RandomData(40, 5, 22);
+  std::vector<int32_t> test_labels(40), test_ids(40);
+  for (int32_t i = 0; i < 40; ++i) {
+    test_labels[static_cast<size_t>(i)] = i % 3;
+    test_ids[static_cast<size_t>(i)] = 1000 + i;
+  }
+  const pipeline::ArtifactPtr train = stage_testing::MakeArtifact(
+      {{"x", train_x}, {"y", pipeline::Tensor::FromVector(std::vector<int32_t>(300, 7))}});
+  auto test = std::make_shared<pipeline::Artifact>();
+  test->Put("x", test_x);
+  test->Put("y", pipeline::Tensor::FromVector(test_labels));
+  test->Put("ids", pipeline::Tensor::FromVector(test_ids));
+  test->meta()["split"] = "test";
+  stage_testing::StageHarness harness(stages::PcaStage());
+
+  const pipeline::Artifact& out =
+      harness.Run({{"components", 2}, {"whiten", true}}, {train, test});
+  REQUIRE(out.Get("x").shape() == std::vector<int64_t>{40, 2});
+  CHECK(out.Get("y").ToIntVector() == test_labels);
+  CHECK(out.Get("ids").ToIntVector() == test_ids);
+  CHECK(out.meta()["split"] == "test");
+
+  // The model is the one fitted on the training rows ...
+  const stages::PcaModel model = stages::FitPca(train_x.MatrixF(), 2);
+  const Eigen::Map<const RowMatrixXd> mean(out.Get("pca_mean").f64(), 1, 5);
+  const Eigen::Map<const RowMatrixXd> components = out.Get("pca_components").MatrixD();
+  CHECK((mean.transpose() - model.mean).norm() < 1e-12);
+  CHECK((components - model.components).norm() < 1e-12);
+  // ... and x is the test rows projected by hand with the stored mean and components.
+  const Eigen::Map<const Eigen::VectorXd> variance(out.Get("pca_explained_variance").f64(), 2);
+  const RowMatrixXd manual =
+      ((test_x.MatrixF().cast<double>().rowwise() - mean.row(0)) * components.transpose()) *
+      variance.cwiseSqrt().cwiseInverse().asDiagonal();
+  CHECK((out.Get("x").MatrixF().cast<double>() - manual).cwiseAbs().maxCoeff() < 1e-5);
+  // Metrics describe the fitted (training) data.
+  CHECK(harness.metrics().Values("explained_variance_total")[0] ==
+        Approx(model.explained_variance_ratio.sum()));
+}
+
+TEST_CASE("pca stage runs the randomized solver from its rng", "[pca]") {
+  pipeline::Tensor x(pipeline::DType::kFloat32, {600, 10});  // auto: max(N, D) > 500
+  x.MatrixF() = RandomData(600, 10, 13);
+  const pipeline::ArtifactPtr input = stage_testing::MakeArtifact({{"x", x}});
+  stage_testing::StageHarness harness(stages::PcaStage());
+  CHECK(harness.type().uses_rng);
+
+  const RowMatrixXf first = harness.Run({{"components", 3}}, {input}, /*seed=*/5).Get("x").MatrixF();
+  CHECK(harness.Run({{"components", 3}}, {input}, 5).meta()["pca_solver"] == "randomized");
+  const RowMatrixXf again = harness.Run({{"components", 3}}, {input}, 5).Get("x").MatrixF();
+  CHECK(first == again);
+
+  const pipeline::Artifact& exact =
+      harness.Run({{"components", 3}, {"solver", "exact"}}, {input}, 5);
+  CHECK(exact.meta()["pca_solver"] == "exact");
+  // Up to the solvers' rounding, the same projection.
+  CHECK((exact.Get("x").MatrixF() - first).cwiseAbs().maxCoeff() < 1e-3);
+}
