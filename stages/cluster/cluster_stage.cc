@@ -41,7 +41,9 @@ pipeline::StageType KMeansStage() {
   type.name = "kmeans";
   type.kind = pipeline::StageKind::kCluster;
   type.help = "k-means clustering of x (k-means++ seeding, Lloyd iterations, restarts)";
-  type.code_version = 1;
+  // 2: float ranking of centres with a double re-check of near ties (rare near-ties may now
+  // resolve differently).
+  type.code_version = 2;
   type.uses_rng = true;
   type.min_inputs = 1;
   type.max_inputs = 1;

@@ -166,3 +166,26 @@ TEST_CASE("kmeans stage outputs assignments, centres and per-iteration inertia",
   CHECK(harness.metrics().Values("iterations") ==
         std::vector<double>{static_cast<double>(expected.iterations)});
 }
+
+TEST_CASE("k-means assigns near-ties to the truly nearest centre", "[kmeans]") {
+  // Far from the origin (1e4), float scores ||c||^2 - 2 x.c round in steps of ~8, far coarser
+  // than the 4e-3 by which these points prefer one centre: the double re-check must decide.
+  RowMatrixXd centers(2, 2);
+  centers << 1e4, 1e4, 1e4 + 2, 1e4;
+  RowMatrixXf x(40, 2);
+  for (Eigen::Index i = 0; i < 40; ++i) {
+    const double offset = (i % 2 == 0 ? -1e-3 : 1e-3) * (1 + i / 2);
+    x(i, 0) = static_cast<float>(1e4 + 1 + offset);
+    x(i, 1) = static_cast<float>(1e4 + (i / 2) % 5);
+  }
+  stages::KMeansOptions options;
+  options.max_iterations = 0;  // only the assignment to the given centres
+  const stages::KMeansResult result = stages::RefineKMeans(x, centers, options);
+  for (Eigen::Index i = 0; i < 40; ++i) {
+    const Eigen::RowVectorXd point = x.row(i).cast<double>();
+    const double to_first = (point - centers.row(0)).squaredNorm();
+    const double to_second = (point - centers.row(1)).squaredNorm();
+    INFO("example " << i);
+    CHECK(result.assignments[static_cast<size_t>(i)] == (to_second < to_first ? 1 : 0));
+  }
+}
