@@ -174,7 +174,15 @@ GmmSample SampleGmm(const GmmOptions& options, const pipeline::Rng& rng) {
   sample.truth = DrawGmmTruth(options, rng);
   std::vector<double> cumulative(sample.truth.weights.size());
   std::partial_sum(sample.truth.weights.begin(), sample.truth.weights.end(), cumulative.begin());
-  const pipeline::RowMatrixXd deviations = sample.truth.variances.cwiseSqrt();
+  // std::sqrt is correctly rounded everywhere; Eigen's vectorised cwiseSqrt may use an
+  // approximate reciprocal square root plus Newton steps on AVX-512, which would make the data
+  // depend on the machine.
+  pipeline::RowMatrixXd deviations(options.components, options.dims);
+  for (Eigen::Index k = 0; k < deviations.rows(); ++k) {
+    for (Eigen::Index d = 0; d < deviations.cols(); ++d) {
+      deviations(k, d) = std::sqrt(sample.truth.variances(k, d));
+    }
+  }
 
   sample.x.resize(options.examples, options.dims);
   sample.labels.resize(static_cast<size_t>(options.examples));
