@@ -13,6 +13,7 @@
 #include "stages/load/mnist_loader.h"
 #include "stages/load/npy_loader.h"
 #include "stages/reduce/reduce_stage.h"
+#include "stages/reduce/tsne_stage.h"
 #include "stages/resample/resample_stage.h"
 #include "stages/resample/split_stage.h"
 
@@ -29,6 +30,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
       GmmGeneratorStage(),
       ImageFolderLoaderStage(),
       AugmentStage(),
+      TsneStage(),
       SplitStage(), TakeStage(), SubsetStage(), ImbalanceStage(), OversampleStage(),
       UndersampleStage(), ClassWeightsStage(),
   };
