@@ -6,9 +6,12 @@
 
 // Implementation notes: the convolution and the transposed convolution differ only in the
 // oneDNN primitive family and the shape rule, so one templated builder serves both. Backward
-// primitives get the forward primitive descriptor as a hint and take the weights' layout
-// explicitly (gradients must share the values' layout, see ParameterView); their activation
-// layouts are left to oneDNN and bridged by Conversions, which alias in the usual case.
+// primitives get the forward primitive descriptor as a hint and choose every layout themselves
+// (format any): forcing the forward weight layout on them makes oneDNN 2.6 fall back to its
+// reference kernels (seconds per batch instead of milliseconds). So the weights are reordered
+// into the backward-data layout each pass (a few KB), and the weight gradient is reordered into
+// the values' layout by a GradientSink when the layouts differ; activation layouts are bridged
+// by Conversions, which alias in the usual case.
 
 namespace stages::nn {
 
@@ -78,6 +81,7 @@ void Conv2d::BuildPrimitives(dnnl::algorithm algorithm, const Dims& src_dims,
   const auto f32 = memory::data_type::f32;
   const memory::desc src_any(src_dims, f32, Tag::any);
   const memory::desc dst_any(dst_dims, f32, Tag::any);
+  const memory::desc weights_any(weights_->plain_dims(), f32, Tag::any);
   const memory::desc weights_md = weights_->bound()
                                       ? weights_->desc()
                                       : memory::desc(weights_->plain_dims(), f32, Tag::any);
@@ -107,20 +111,23 @@ void Conv2d::BuildPrimitives(dnnl::algorithm algorithm, const Dims& src_dims,
   forward_ = Fwd(forward_pd);
 
   const typename BwdWeights::primitive_desc weights_pd(
-      typename BwdWeights::desc(algorithm, src_any, weights_->desc(), bias_md, dst_any, strides,
+      typename BwdWeights::desc(algorithm, src_any, weights_any, bias_md, dst_any, strides,
                                 padding_l, padding_r),
       device.engine, forward_pd);
   backward_weights_ = BwdWeights(weights_pd);
   weights_source_.BuildFrom(device, source_.target(), weights_pd.src_desc());
   weights_diff_dst_.BuildFrom(device, output_grad_, weights_pd.diff_dst_desc());
+  weights_sink_.Build(device, *weights_, weights_pd.diff_weights_desc());
+  if (bias_) bias_sink_.Build(device, *bias_, weights_pd.diff_bias_desc());
 
   if (input_grad != nullptr) {
     const typename BwdData::primitive_desc data_pd(
-        typename BwdData::desc(algorithm, src_any, weights_->desc(), dst_any, strides, padding_l,
+        typename BwdData::desc(algorithm, src_any, weights_any, dst_any, strides, padding_l,
                                padding_r),
         device.engine, forward_pd);
     backward_data_ = BwdData(data_pd);
     data_diff_dst_.BuildFrom(device, output_grad_, data_pd.diff_dst_desc());
+    data_weights_.BuildFrom(device, weights_->value(), data_pd.weights_desc());
     diff_source_.BuildInto(device, data_pd.diff_src_desc(), *input_grad);
   }
 }
@@ -139,9 +146,10 @@ void Conv2d::Backward() {
   Device& device = *device_;
   if (needs_input_grad_) {
     data_diff_dst_.Run(device);
+    data_weights_.Run(device);
     Execute(device, backward_data_,
             {{DNNL_ARG_DIFF_DST, data_diff_dst_.target()},
-             {DNNL_ARG_WEIGHTS, weights_->value()},
+             {DNNL_ARG_WEIGHTS, data_weights_.target()},
              {DNNL_ARG_DIFF_SRC, diff_source_.source()}});
     diff_source_.Run(device);
   }
@@ -152,11 +160,11 @@ void Conv2d::Backward() {
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, weights_source_.target()},
       {DNNL_ARG_DIFF_DST, weights_diff_dst_.target()},
-      {DNNL_ARG_DIFF_WEIGHTS, weights_->GradientTarget(device)}};
-  if (bias_) args[DNNL_ARG_DIFF_BIAS] = bias_->GradientTarget(device);
+      {DNNL_ARG_DIFF_WEIGHTS, weights_sink_.Target(device)}};
+  if (bias_) args[DNNL_ARG_DIFF_BIAS] = bias_sink_.Target(device);
   Execute(device, backward_weights_, args);
-  weights_->FinishGradient();
-  if (bias_) bias_->FinishGradient();
+  weights_sink_.Finish(device);
+  if (bias_) bias_sink_.Finish(device);
 }
 
 std::vector<ParameterTensor*> Conv2d::Parameters() {

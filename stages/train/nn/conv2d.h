@@ -59,7 +59,10 @@ class Conv2d : public Layer {
   Conversion weights_source_;   // forward source -> backward-weights source layout
   Conversion weights_diff_dst_; // output_grad -> backward-weights diff_dst layout
   Conversion data_diff_dst_;    // output_grad -> backward-data diff_dst layout
+  Conversion data_weights_;     // weights -> backward-data weights layout (every pass)
   Conversion diff_source_;      // backward-data diff_src layout -> input_grad
+  GradientSink weights_sink_;    // backward-weights layout -> weights gradient
+  GradientSink bias_sink_;
   dnnl::primitive forward_;
   dnnl::primitive backward_data_;
   dnnl::primitive backward_weights_;

@@ -39,8 +39,8 @@ void Linear::Build(Device& device, const memory& input, const memory* input_grad
   }
   Dims weight_dims = in;
   weight_dims[0] = options_.out_features;
-  const memory::desc weights_md =
-      weights_->bound() ? weights_->desc() : memory::desc(weight_dims, f32, Tag::any);
+  const memory::desc weights_any(weight_dims, f32, Tag::any);
+  const memory::desc weights_md = weights_->bound() ? weights_->desc() : weights_any;
   const memory::desc bias_md = bias_ ? PlainDesc(bias_->plain_dims()) : memory::desc();
   const memory::desc dst_any({in[0], options_.out_features}, f32, Tag::any);
   const memory::desc src_any(in, f32, Tag::any);
@@ -58,18 +58,21 @@ void Linear::Build(Device& device, const memory& input, const memory* input_grad
   output_grad_ = ZeroedMemory(device, forward_pd.dst_desc());
 
   const dnnl::inner_product_backward_weights::primitive_desc weights_pd(
-      dnnl::inner_product_backward_weights::desc(src_any, weights_->desc(), bias_md, dst_any),
+      dnnl::inner_product_backward_weights::desc(src_any, weights_any, bias_md, dst_any),
       device.engine, forward_pd);
   backward_weights_ = dnnl::inner_product_backward_weights(weights_pd);
   weights_source_.BuildFrom(device, input, weights_pd.src_desc());
   weights_diff_dst_.BuildFrom(device, output_grad_, weights_pd.diff_dst_desc());
+  weights_sink_.Build(device, *weights_, weights_pd.diff_weights_desc());
+  if (bias_) bias_sink_.Build(device, *bias_, weights_pd.diff_bias_desc());
 
   if (input_grad != nullptr) {
     const dnnl::inner_product_backward_data::primitive_desc data_pd(
-        dnnl::inner_product_backward_data::desc(src_md, weights_->desc(), dst_any),
+        dnnl::inner_product_backward_data::desc(src_md, weights_any, dst_any),
         device.engine, forward_pd);
     backward_data_ = dnnl::inner_product_backward_data(data_pd);
     data_diff_dst_.BuildFrom(device, output_grad_, data_pd.diff_dst_desc());
+    data_weights_.BuildFrom(device, weights_->value(), data_pd.weights_desc());
     diff_source_.BuildInto(device, data_pd.diff_src_desc(), *input_grad);
   }
 }
@@ -86,9 +89,10 @@ void Linear::Backward() {
   Device& device = *device_;
   if (needs_input_grad_) {
     data_diff_dst_.Run(device);
+    data_weights_.Run(device);
     Execute(device, backward_data_,
             {{DNNL_ARG_DIFF_DST, data_diff_dst_.target()},
-             {DNNL_ARG_WEIGHTS, weights_->value()},
+             {DNNL_ARG_WEIGHTS, data_weights_.target()},
              {DNNL_ARG_DIFF_SRC, diff_source_.source()}});
     diff_source_.Run(device);
   }
@@ -98,11 +102,11 @@ void Linear::Backward() {
   std::unordered_map<int, memory> args = {
       {DNNL_ARG_SRC, weights_source_.target()},
       {DNNL_ARG_DIFF_DST, weights_diff_dst_.target()},
-      {DNNL_ARG_DIFF_WEIGHTS, weights_->GradientTarget(device)}};
-  if (bias_) args[DNNL_ARG_DIFF_BIAS] = bias_->GradientTarget(device);
+      {DNNL_ARG_DIFF_WEIGHTS, weights_sink_.Target(device)}};
+  if (bias_) args[DNNL_ARG_DIFF_BIAS] = bias_sink_.Target(device);
   Execute(device, backward_weights_, args);
-  weights_->FinishGradient();
-  if (bias_) bias_->FinishGradient();
+  weights_sink_.Finish(device);
+  if (bias_) bias_sink_.Finish(device);
 }
 
 std::vector<ParameterTensor*> Linear::Parameters() {

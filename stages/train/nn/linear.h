@@ -41,7 +41,10 @@ class Linear : public Layer {
   Conversion weights_source_;    // input -> backward-weights source layout
   Conversion weights_diff_dst_;  // output_grad -> backward-weights diff_dst layout
   Conversion data_diff_dst_;     // output_grad -> backward-data diff_dst layout
+  Conversion data_weights_;     // weights -> backward-data weights layout (every pass)
   Conversion diff_source_;       // backward-data diff_src layout -> input_grad
+  GradientSink weights_sink_;    // backward-weights layout -> weights gradient
+  GradientSink bias_sink_;
   dnnl::primitive forward_;
   dnnl::primitive backward_data_;
   dnnl::primitive backward_weights_;

@@ -83,4 +83,23 @@ ParameterView ParameterTensor::View() {
   return view;
 }
 
+void GradientSink::Build(const Device& device, ParameterTensor& parameter,
+                         const MemoryDesc& primitive_desc) {
+  parameter_ = &parameter;
+  has_reorder_ = primitive_desc != parameter.desc();
+  if (!has_reorder_) return;
+  buffer_ = ZeroedMemory(device, primitive_desc);
+  reorder_ = dnnl::reorder(buffer_, parameter.grad());
+}
+
+const dnnl::memory& GradientSink::Target(const Device& device) {
+  current_ = parameter_->GradientTarget(device);
+  return has_reorder_ ? buffer_ : current_;
+}
+
+void GradientSink::Finish(Device& device) {
+  if (has_reorder_) reorder_.execute(device.stream, buffer_, current_);
+  parameter_->FinishGradient();
+}
+
 }  // namespace stages::nn

@@ -65,4 +65,24 @@ class ParameterTensor {
   bool used_scratch_ = false;
 };
 
+// GradientSink: where a backward-weights primitive writes one parameter's gradient. The
+// primitive may prefer another layout than the values' (oneDNN's fastest backward kernels often
+// do); the sink then gives it a buffer of its own layout and reorders the result into the
+// parameter's gradient, so ParameterView's "same layout" contract holds. Not thread-safe.
+class GradientSink {
+ public:
+  void Build(const Device& device, ParameterTensor& parameter, const MemoryDesc& primitive_desc);
+  // The memory to pass as DNNL_ARG_DIFF_WEIGHTS / DIFF_BIAS / DIFF_SCALE ... for this pass.
+  const dnnl::memory& Target(const Device& device);
+  // After the primitive ran: reorders if needed and completes the accumulation.
+  void Finish(Device& device);
+
+ private:
+  ParameterTensor* parameter_ = nullptr;
+  dnnl::memory buffer_;     // in the primitive's layout, when it differs
+  dnnl::memory current_;    // the parameter memory this pass accumulates into
+  dnnl::reorder reorder_;
+  bool has_reorder_ = false;
+};
+
 }  // namespace stages::nn
