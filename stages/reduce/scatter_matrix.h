@@ -7,9 +7,9 @@
 // rounding error of one entry is about sqrt(block rows) float ulps relative to the block's sum,
 // not N. For PCA this perturbs an eigenvalue by ~1e-6 of the largest one.
 //
-// Determinism: blocks and the reduction tree depend only on N (stages/common/row_blocks.h), so
-// the results are bit-identical for any thread count. Parallel loops run in the caller's task
-// arena. Thread-safe: no shared state.
+// Determinism: blocks, chunks and the reduction tree depend only on N
+// (stages/common/row_blocks.h), so the results are bit-identical for any thread count. Parallel
+// loops run in the caller's task arena. Thread-safe: no shared state.
 
 #include <Eigen/Core>
 
