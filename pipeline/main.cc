@@ -53,6 +53,9 @@ int main(int argc, char** argv) {
   pipeline::cli::AddQueryCommand(app, context);
   pipeline::cli::AddReproduceCommand(app, context);
   pipeline::cli::AddStagesCommand(app, context);
+  pipeline::cli::AddReportCommand(app, context);
+  pipeline::cli::AddCompareCommand(app, context);
+  pipeline::cli::AddExportCommand(app, context);
 
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);

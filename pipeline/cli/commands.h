@@ -4,7 +4,9 @@
 // and leaves its exit code in the context.
 
 #include <atomic>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -34,10 +36,17 @@ void AddShowCommand(CLI::App& app, CommandContext& context);
 void AddQueryCommand(CLI::App& app, CommandContext& context);
 void AddReproduceCommand(CLI::App& app, CommandContext& context);
 void AddStagesCommand(CLI::App& app, CommandContext& context);
+void AddReportCommand(CLI::App& app, CommandContext& context);
+void AddCompareCommand(CLI::App& app, CommandContext& context);
+void AddExportCommand(CLI::App& app, CommandContext& context);
 
 // Prints rows of a query as an aligned table, CSV or JSON (query.cc).
 enum class TableFormat { kAligned, kCsv, kJson };
 void PrintQuery(Store& store, const std::string& sql, TableFormat format,
                 FILE* out);
+// Prints given rows (NULL as an empty optional) in one of the formats.
+void PrintTable(const std::vector<std::string>& columns,
+                const std::vector<std::vector<std::optional<std::string>>>& rows,
+                TableFormat format, FILE* out);
 
 }  // namespace pipeline::cli

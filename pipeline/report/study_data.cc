@@ -1,0 +1,151 @@
+#include "pipeline/report/study_data.h"
+
+#include <algorithm>
+#include <set>
+
+#include "pipeline/errors.h"
+#include "pipeline/store.h"
+
+namespace pipeline::report {
+namespace {
+
+double ToDouble(const std::optional<std::string>& v) { return v ? std::stod(*v) : 0.0; }
+
+}  // namespace
+
+std::string ValueText(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", value.get<double>());
+    return buf;
+  }
+  return value.dump();
+}
+
+std::string RunLabel(const StudyData& study, const RunData& run) {
+  std::string label;
+  for (const std::string& key : study.swept) {
+    if (!run.params.contains(key)) continue;
+    label += (label.empty() ? "" : " ") + key + "=" + ValueText(run.params[key]);
+  }
+  return label.empty() ? "run " + std::to_string(run.number) : label;
+}
+
+StudyData LoadStudyData(Store& store, const std::string& name) {
+  const auto study = store.FindStudy(name);
+  if (!study) {
+    std::string known;
+    store.Query("SELECT name FROM studies ORDER BY name",
+                [&](const auto&, const std::vector<std::optional<std::string>>& v) {
+                  known += (known.empty() ? "" : ", ") + v[0].value_or("");
+                });
+    throw StoreError("no study named '" + name + "' in " + store.path() +
+                     (known.empty() ? " (it holds none yet)" : " (known: " + known + ")"));
+  }
+  StudyData data;
+  data.name = study->name;
+  data.file = study->file;
+  data.text = study->text;
+  const std::string id = std::to_string(study->id);
+
+  std::map<int64_t, size_t> by_id;
+  for (const RunRow& row : store.LoadRuns(study->id)) {
+    RunData run;
+    run.id = row.id;
+    run.number = row.number;
+    run.status = row.status;
+    run.variant = row.variant;
+    run.error = row.error;
+    run.seconds = row.finished_at > row.started_at ? row.finished_at - row.started_at : 0;
+    run.params = row.params;
+    by_id[row.id] = data.runs.size();
+    data.runs.push_back(std::move(run));
+  }
+  std::sort(data.runs.begin(), data.runs.end(),
+            [](const RunData& a, const RunData& b) { return a.number < b.number; });
+  for (size_t i = 0; i < data.runs.size(); ++i) by_id[data.runs[i].id] = i;
+
+  // Swept parameters: those with more than one distinct value.
+  std::map<std::string, std::set<std::string>> values;
+  for (const RunData& run : data.runs) {
+    for (auto it = run.params.begin(); it != run.params.end(); ++it) {
+      values[it.key()].insert(it.value().dump());
+    }
+  }
+  for (const auto& [key, distinct] : values) {
+    if (distinct.size() > 1) data.swept.push_back(key);
+  }
+
+  // Stage order from the first run's config (inputs first).
+  if (!data.runs.empty()) {
+    const auto first = store.LoadRun(data.runs.front().id);
+    const nlohmann::json& config = first->config;
+    std::set<std::string> placed;
+    while (placed.size() < config.size()) {
+      const size_t before = placed.size();
+      for (auto it = config.begin(); it != config.end(); ++it) {
+        if (placed.count(it.key())) continue;
+        bool ready = true;
+        for (const auto& input : it.value().value("inputs", nlohmann::json::array())) {
+          ready = ready && placed.count(input.get<std::string>());
+        }
+        if (ready) {
+          placed.insert(it.key());
+          data.stage_order.push_back(it.key());
+        }
+      }
+      if (placed.size() == before) break;
+    }
+  }
+  auto stage_rank = [&](const std::string& metric) {
+    const std::string stage = metric.substr(0, metric.find('.'));
+    auto it = std::find(data.stage_order.begin(), data.stage_order.end(), stage);
+    return it - data.stage_order.begin();
+  };
+
+  std::set<std::string> metric_set;
+  store.Query("SELECT f.run_id, f.stage, f.name, f.value FROM final_metrics f JOIN runs r ON "
+              "r.id = f.run_id WHERE r.study_id = " + id,
+              [&](const auto&, const std::vector<std::optional<std::string>>& v) {
+                auto it = by_id.find(std::stoll(v[0].value_or("0")));
+                if (it == by_id.end() || !v[3]) return;
+                const std::string key = v[1].value_or("") + "." + v[2].value_or("");
+                data.runs[it->second].finals[key] = ToDouble(v[3]);
+                metric_set.insert(key);
+              });
+  data.metric_names.assign(metric_set.begin(), metric_set.end());
+  std::stable_sort(data.metric_names.begin(), data.metric_names.end(),
+                   [&](const std::string& a, const std::string& b) {
+                     return stage_rank(a) < stage_rank(b);
+                   });
+
+  // Histories of metrics logged at more than one step.
+  store.Query(
+      "SELECT r.number, rs.stage || '.' || m.name, m.step, m.value FROM metrics m "
+      "JOIN run_stages rs ON rs.stage_key = m.stage_key JOIN runs r ON r.id = rs.run_id "
+      "WHERE r.study_id = " + id + " AND (m.stage_key, m.name) IN (SELECT stage_key, name FROM "
+      "metrics GROUP BY 1, 2 HAVING count(*) > 1) ORDER BY 1, 2, 3",
+      [&](const auto&, const std::vector<std::optional<std::string>>& v) {
+        if (!v[3]) return;
+        data.histories[v[1].value_or("")][std::stoll(v[0].value_or("0"))].push_back(
+            {std::stoll(v[2].value_or("0")), ToDouble(v[3])});
+      });
+
+  // PNG pictures written by the study's stages, once per stage execution.
+  std::map<std::string, size_t> picture_index;
+  store.Query("SELECT a.stage_key, rs.stage, a.name, a.path, r.number FROM artifacts a JOIN "
+              "run_stages rs ON rs.stage_key = a.stage_key JOIN runs r ON r.id = rs.run_id "
+              "WHERE r.study_id = " + id + " AND a.kind = 'png' ORDER BY r.number, rs.stage",
+              [&](const auto&, const std::vector<std::optional<std::string>>& v) {
+                const std::string key = v[0].value_or("") + "/" + v[2].value_or("");
+                auto [it, inserted] = picture_index.emplace(key, data.pictures.size());
+                if (inserted) {
+                  data.pictures.push_back({v[1].value_or(""), v[2].value_or(""), v[3].value_or(""), {}});
+                }
+                data.pictures[it->second].runs.push_back(std::stoll(v[4].value_or("0")));
+              });
+  return data;
+}
+
+}  // namespace pipeline::report

@@ -1,0 +1,64 @@
+#pragma once
+// StudyData: everything the report and the query kit need about one study, read from the
+// results database in a handful of queries: its runs with their parameters and final metrics,
+// which parameters vary, the per-step histories and the pictures its stages wrote.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pipeline {
+class Store;
+}
+
+namespace pipeline::report {
+
+struct RunData {
+  int64_t id = 0;
+  int64_t number = 0;
+  std::string status;
+  std::string variant;
+  std::string error;
+  double seconds = 0;
+  nlohmann::json params;                  // flat "stage.param" → value
+  std::map<std::string, double> finals;   // "stage.metric" → final value
+};
+
+struct HistoryPoint {
+  int64_t step = 0;
+  double value = 0;
+};
+
+struct StageFileData {
+  std::string stage;
+  std::string name;
+  std::string path;
+  std::vector<int64_t> runs;  // run numbers that use it
+};
+
+struct StudyData {
+  std::string name;
+  std::string file;
+  std::string text;
+  std::vector<RunData> runs;  // by number
+  std::vector<std::string> stage_order;            // stage names, inputs first
+  std::vector<std::string> swept;                  // params that differ between runs
+  std::vector<std::string> metric_names;           // "stage.metric" of final metrics, stage order
+  // "stage.metric" → run number → points, for metrics with more than one step.
+  std::map<std::string, std::map<int64_t, std::vector<HistoryPoint>>> histories;
+  std::vector<StageFileData> pictures;             // PNG files written by stages
+};
+
+// Throws StoreError if the study does not exist (naming the known studies).
+StudyData LoadStudyData(Store& store, const std::string& study);
+
+// "pca.components=16 kmeans.k=10" for the swept params of a run ("run N" if none vary).
+std::string RunLabel(const StudyData& study, const RunData& run);
+
+// A JSON value as short text ("16", "adam", "0.001").
+std::string ValueText(const nlohmann::json& value);
+
+}  // namespace pipeline::report

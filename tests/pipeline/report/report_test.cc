@@ -1,0 +1,136 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+
+#include "pipeline/report/html_report.h"
+#include "pipeline/report/study_tables.h"
+#include "tests/support/study_fixture.h"
+
+using pipeline::ExitCode;
+using testing_support::StudyFixture;
+
+namespace {
+
+const char* kGrid =
+    "study: grid\nseed: [1, 2]\nstages:\n  data: {type: constant, value: [1, 2, 3]}\n"
+    "  noise: {type: noisy, input: data, scale: 0.1}\n"
+    "  plus: {type: add, input: noise, delta: [10, 100]}\n"
+    "  train: {type: slow, input: plus, steps: 5, sleep_ms: 0}\n";
+
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+pipeline::report::StudyData Load(StudyFixture& f, const std::string& study) {
+  pipeline::Store store(f.db(), pipeline::Store::Mode::kReadOnly);
+  return pipeline::report::LoadStudyData(store, study);
+}
+
+}  // namespace
+
+TEST_CASE("base64 matches the RFC 4648 test vectors", "[report]") {
+  using pipeline::report::Base64;
+  CHECK(Base64("") == "");
+  CHECK(Base64("f") == "Zg==");
+  CHECK(Base64("fo") == "Zm8=");
+  CHECK(Base64("foo") == "Zm9v");
+  CHECK(Base64("foob") == "Zm9vYg==");
+  CHECK(Base64("fooba") == "Zm9vYmE=");
+  CHECK(Base64("foobar") == "Zm9vYmFy");
+}
+
+TEST_CASE("study data knows the swept parameters, final metrics and histories", "[report]") {
+  StudyFixture f;
+  REQUIRE(f.Run(kGrid) == ExitCode::kOk);
+  const auto data = Load(f, "grid");
+  REQUIRE(data.runs.size() == 12);
+  CHECK(data.swept == std::vector<std::string>{"data.value", "plus.delta", "seed"});
+  CHECK(data.stage_order == std::vector<std::string>{"data", "noise", "plus", "train"});
+  REQUIRE(data.histories.count("train.step") == 1);
+  CHECK(data.histories.at("train.step").size() == 12);
+  CHECK(data.histories.at("train.step").at(1).size() == 5);
+  // value 1, delta 10, 4 rows of (1 + noise + 10): the slow stage logs base + step.
+  const double sum = data.runs[0].finals.at("plus.sum");
+  CHECK(sum == Approx(44).margin(2));
+  CHECK(data.runs[0].finals.at("train.step") == Approx(sum + 4).epsilon(1e-6));
+}
+
+TEST_CASE("the report holds a sortable row per run, the grid, charts and the study text", "[report]") {
+  StudyFixture f;
+  REQUIRE(f.Run(kGrid) == ExitCode::kOk);
+  const std::string html = pipeline::report::RenderHtmlReport(Load(f, "grid"));
+  CHECK(Count(html, "<tr class=\"done\">") == 12);
+  CHECK(html.find("id=\"runs\"") != std::string::npos);
+  CHECK(html.find("<td class=\"text\">plus.delta</td><td class=\"text\">10, 100</td>") != std::string::npos);
+  CHECK(Count(html, "<svg") >= 3);  // a learning curve, metric vs parameter, a heat map
+  CHECK(html.find("train.step") != std::string::npos);
+  CHECK(html.find("noisy") != std::string::npos);  // the study file
+  // Self-contained: nothing is fetched from elsewhere.
+  CHECK(html.find("<script src") == std::string::npos);
+  CHECK(html.find("<link") == std::string::npos);
+  CHECK(html.find("src=\"http") == std::string::npos);
+}
+
+TEST_CASE("failures are listed with their reasons", "[report]") {
+  StudyFixture f;
+  f.Run("study: broken\nstages:\n  data: {type: constant}\n  check: {type: fail_if, input: data, fail: [false, true]}\n");
+  const std::string html = pipeline::report::RenderHtmlReport(Load(f, "broken"));
+  CHECK(html.find("id=\"failures\"") != std::string::npos);
+  CHECK(html.find("asked to fail") != std::string::npos);
+  CHECK(Count(html, "<tr class=\"failed\">") == 1);
+}
+
+TEST_CASE("best, pivot and curve answer from the stored runs", "[report][query]") {
+  StudyFixture f;
+  REQUIRE(f.Run("study: q\nstages:\n  data: {type: constant, value: [1, 2, 3], n: 2}\n"
+                "  plus: {type: add, input: data, delta: [10, 20]}\n") == ExitCode::kOk);
+  const auto data = Load(f, "q");
+  const auto best = pipeline::report::BestRuns(data, "plus.sum", false, 2);
+  REQUIRE(best.rows.size() == 2);
+  CHECK(best.rows[0].back() == "46");  // 2 rows x (3 + 20)
+  CHECK(best.rows[1].back() == "44");  // 2 x (2 + 20)
+  const auto worst = pipeline::report::BestRuns(data, "plus.sum", true, 1);
+  CHECK(worst.rows[0].back() == "22");
+  const auto pivot = pipeline::report::Pivot(data, "plus.sum", "data.value", "plus.delta");
+  CHECK(pivot.columns == std::vector<std::string>{"data.value \\ plus.delta", "10", "20"});
+  REQUIRE(pivot.rows.size() == 3);
+  CHECK(pivot.rows[1] == std::vector<std::optional<std::string>>{"2", "24", "44"});
+  CHECK_THROWS_WITH(pipeline::report::BestRuns(data, "plus.summ", false, 1), Catch::Contains("plus.sum"));
+}
+
+TEST_CASE("compare shows only the parameters that differ", "[report][query]") {
+  StudyFixture f;
+  REQUIRE(f.Run("study: c\nstages:\n  data: {type: constant, value: [1, 2]}\n") == ExitCode::kOk);
+  pipeline::Store store(f.db(), pipeline::Store::Mode::kReadOnly);
+  const auto table = pipeline::report::CompareRuns(store, {1, 2});
+  REQUIRE(table.rows.size() == 2);
+  CHECK(table.rows[0] == std::vector<std::optional<std::string>>{"data.value", "1", "2"});
+  CHECK(table.rows[1][0] == "data.value");  // the metric of the same name
+}
+
+TEST_CASE("the report renders in headless Chromium without script errors", "[report][chromium][integration]") {
+  StudyFixture f;
+  REQUIRE(f.Run(kGrid) == ExitCode::kOk);
+  const std::string path = f.dir() + "/report.html";
+  std::ofstream(path) << pipeline::report::RenderHtmlReport(Load(f, "grid"));
+  const std::string dom = f.dir() + "/dom.html", log = f.dir() + "/chromium.log";
+  const std::string command =
+      "chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir=" + f.dir() + "/profile --enable-logging=stderr --v=0 "
+      "--dump-dom file://" + path + " > " + dom + " 2> " + log;
+  REQUIRE(std::system(command.c_str()) == 0);
+  std::ifstream in(dom);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The script ran to its end (it marks the table), and every run is a row of the live DOM.
+  CHECK(text.find("data-sortable=\"ready\"") != std::string::npos);
+  CHECK(Count(text, "<tr class=\"done\">") == 12);
+  std::ifstream log_in(log);
+  const std::string log_text((std::istreambuf_iterator<char>(log_in)), std::istreambuf_iterator<char>());
+  CHECK(log_text.find("Uncaught") == std::string::npos);
+}
