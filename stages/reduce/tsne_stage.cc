@@ -57,7 +57,7 @@ pipeline::StageType TsneStage() {
   type.max_inputs = 1;
   type.params = {
       ParamSpec::Int("dims", 2, "output dimensions").Min(2).Max(3),
-      ParamSpec::Float("perplexity", 30.0, "effective number of neighbours (< N - 1)").Min(1),
+      ParamSpec::Float("perplexity", 30.0, "effective number of neighbours (<= N - 1)").Min(1),
       ParamSpec::Float("learning_rate", 0.0, "gradient step; 0 = auto, max(N / 48, 50)").Min(0),
       ParamSpec::Int("iterations", 1000, "total iterations, the first 250 exaggerated").Min(250),
       ParamSpec::Float("theta", 0.5, "Barnes-Hut accuracy; 0 = exact O(N^2)").Min(0).Max(1),

@@ -6,7 +6,7 @@
 // Parameters
 //   dims                int in [2, 3], default 2: output dimensions
 //   perplexity          float > 1, default 30: effective number of neighbours (k = 3 * perplexity
-//                       + 1 nearest neighbours are used); must be < N - 1
+//                       + 1 nearest neighbours are used); at most N - 1
 //   learning_rate       float >= 0, default 0: gradient step; 0 = auto, max(N / 12 / 4, 50)
 //   iterations          int >= 250, default 1000: total iterations, the first 250 with early
 //                       exaggeration
