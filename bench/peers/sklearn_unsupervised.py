@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""scikit-learn side of bench/unsupervised_bench.cc: the same measurements on the same data.
+
+Usage: /usr/bin/python3 bench/peers/sklearn_unsupervised.py THREADS [DATA_DIR] [MEASUREMENT...]
+
+Reads Fashion-MNIST's IDX gz files itself (gzip + numpy), scales pixels to [0, 1] float32 as the
+C++ side does, limits every native thread pool (OpenBLAS, OpenMP) to THREADS with threadpoolctl,
+and prints one JSON line per measurement:
+  {"impl": "sklearn", "name": ..., "seconds": median wall time of 3, "cpu_seconds": median
+   process CPU time, "runs": [...wall], ...extra fields}
+plus a first line {"impl": "sklearn", "info": ...} naming the versions and the BLAS that
+threadpoolctl sees (library, kernel/architecture, threads).
+
+Adding a measurement: write one function `def bench_xxx(data): return name, fn, extra` below and
+list it in MEASUREMENTS; fn() runs the timed work once and returns a dict of extra fields (or {}).
+Run it through bench/run_unsupervised.sh, which sets OMP_NUM_THREADS and unsets OPENBLAS_CORETYPE
+and OPENBLAS_L2_SIZE for this command only (they select a slower OpenBLAS kernel).
+"""
+import gzip
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+import sklearn
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from threadpoolctl import threadpool_info, threadpool_limits
+
+RUNS = 3
+SEED = 0
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    dims = raw[3]
+    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def timed(fn):
+    """Median wall and process CPU time of RUNS calls of fn, and the extras of the last call."""
+    times, cpu, extra = [], [], {}
+    for _ in range(RUNS):
+        start, cpu_start = time.perf_counter(), time.process_time()
+        extra = fn() or {}
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - cpu_start)
+    return statistics.median(times), statistics.median(cpu), times, extra
+
+
+# ---- measurements: one function each -------------------------------------------------------
+
+def pca(solver, components):
+    def bench(data):
+        x = data["x"]
+
+        def run():
+            model = PCA(n_components=components, svd_solver=solver, random_state=SEED)
+            model.fit_transform(x)
+            return {"explained_variance_total": float(model.explained_variance_ratio_.sum())}
+        return f"pca_{solver}_{components}", run
+    return bench
+
+
+def kmeans(clusters, n_init):
+    def bench(data):
+        features = data.setdefault(
+            "pca50", PCA(n_components=50, svd_solver="full").fit_transform(data["x"]))
+
+        def run():
+            model = KMeans(n_clusters=clusters, n_init=n_init, init="k-means++", max_iter=300,
+                           tol=1e-4, algorithm="lloyd", random_state=SEED).fit(features)
+            return {"iterations": int(model.n_iter_), "inertia": float(model.inertia_)}
+        return f"kmeans_k{clusters}_pca50_ninit{n_init}", run
+    return bench
+
+
+MEASUREMENTS = [
+    pca("full", 50), pca("randomized", 50), pca("full", 20), pca("randomized", 20),
+    kmeans(10, 1), kmeans(10, 10),
+]
+
+# Our names for scikit-learn's solvers, so the table can pair rows.
+RENAME = {"pca_full_50": "pca_exact_50", "pca_full_20": "pca_exact_20"}
+
+
+def main():
+    threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    data_dir = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/datasets/fashion-mnist"
+    wanted = set(sys.argv[3:])
+    images = read_idx(f"{data_dir}/train-images-idx3-ubyte.gz")
+    data = {"x": (images.reshape(len(images), -1).astype(np.float32) / np.float32(255))}
+    with threadpool_limits(limits=threads):
+        pools = [{k: p.get(k) for k in ("internal_api", "version", "architecture", "num_threads",
+                                          "filepath")} for p in threadpool_info()]
+        print(json.dumps({"impl": "sklearn", "info": {
+            "sklearn": sklearn.__version__, "numpy": np.__version__, "threads": threads,
+            "threadpools": pools}}), flush=True)
+        for make in MEASUREMENTS:
+            name, run = make(data)
+            name = RENAME.get(name, name)
+            if wanted and name not in wanted:
+                continue
+            seconds, cpu_seconds, runs, extra = timed(run)
+            print(json.dumps({"impl": "sklearn", "name": name, "seconds": round(seconds, 4),
+                              "cpu_seconds": round(cpu_seconds, 4),
+                              "runs": [round(t, 4) for t in runs], **extra}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
