@@ -48,7 +48,7 @@ pipeline::Json MatrixJson(const pipeline::RowMatrixXd& matrix) {
   return rows;
 }
 
-void WriteTruthJson(const std::string& path, const GmmTruth& truth) {
+void WriteTruthJson(const std::string& path, const GmmGeneratorTruth& truth) {
   const pipeline::Json json = {{"weights", truth.weights},
                                {"means", MatrixJson(truth.means)},
                                {"variances", MatrixJson(truth.variances)}};
@@ -57,7 +57,7 @@ void WriteTruthJson(const std::string& path, const GmmTruth& truth) {
   if (!out) throw pipeline::StageError("cannot write " + path);
 }
 
-void WriteDatasetCsv(const std::string& path, const GmmSample& sample) {
+void WriteDatasetCsv(const std::string& path, const GmmGeneratorSample& sample) {
   std::ofstream out(path);
   for (Eigen::Index d = 0; d < sample.x.cols(); ++d) out << "x" << d << ",";
   out << "component\n";
@@ -73,8 +73,8 @@ void WriteDatasetCsv(const std::string& path, const GmmSample& sample) {
   if (!out) throw pipeline::StageError("cannot write " + path);
 }
 
-GmmOptions OptionsFromParams(const pipeline::Params& params) {
-  GmmOptions options;
+GmmGeneratorOptions OptionsFromParams(const pipeline::Params& params) {
+  GmmGeneratorOptions options;
   options.examples = params.GetInt("n");
   options.dims = params.GetInt("dims");
   options.components = params.GetInt("components");
@@ -92,8 +92,8 @@ GmmOptions OptionsFromParams(const pipeline::Params& params) {
 }
 
 void RunGmmGenerator(pipeline::StageContext& ctx) {
-  const GmmOptions options = OptionsFromParams(ctx.params());
-  const GmmSample sample = SampleGmm(options, ctx.rng());
+  const GmmGeneratorOptions options = OptionsFromParams(ctx.params());
+  const GmmGeneratorSample sample = SampleGmm(options, ctx.rng());
   std::vector<int32_t> ids(sample.labels.size());
   std::iota(ids.begin(), ids.end(), 0);
 
@@ -117,7 +117,7 @@ void RunGmmGenerator(pipeline::StageContext& ctx) {
 
 }  // namespace
 
-void ValidateGmmOptions(const GmmOptions& options) {
+void ValidateGmmGeneratorOptions(const GmmGeneratorOptions& options) {
   if (!(options.min_variance > 0.0)) {
     throw pipeline::ConfigError("min_variance must be > 0", "", 0, 0, "min_variance");
   }
@@ -146,10 +146,10 @@ void ValidateGmmOptions(const GmmOptions& options) {
   }
 }
 
-GmmTruth DrawGmmTruth(const GmmOptions& options, const pipeline::Rng& rng) {
+GmmGeneratorTruth DrawGmmTruth(const GmmGeneratorOptions& options, const pipeline::Rng& rng) {
   pipeline::Rng truth_rng = rng.Fork(0);
   const auto components = static_cast<size_t>(options.components);
-  GmmTruth truth;
+  GmmGeneratorTruth truth;
   truth.weights = options.weights;
   if (truth.weights.empty()) {
     for (size_t k = 0; k < components; ++k) truth.weights.push_back(Gamma2(truth_rng));
@@ -168,9 +168,9 @@ GmmTruth DrawGmmTruth(const GmmOptions& options, const pipeline::Rng& rng) {
   return truth;
 }
 
-GmmSample SampleGmm(const GmmOptions& options, const pipeline::Rng& rng) {
-  ValidateGmmOptions(options);
-  GmmSample sample;
+GmmGeneratorSample SampleGmm(const GmmGeneratorOptions& options, const pipeline::Rng& rng) {
+  ValidateGmmGeneratorOptions(options);
+  GmmGeneratorSample sample;
   sample.truth = DrawGmmTruth(options, rng);
   std::vector<double> cumulative(sample.truth.weights.size());
   std::partial_sum(sample.truth.weights.begin(), sample.truth.weights.end(), cumulative.begin());

@@ -41,7 +41,7 @@
 
 namespace stages {
 
-struct GmmOptions {
+struct GmmGeneratorOptions {
   int64_t examples = 2000;
   int64_t dims = 2;
   int64_t components = 3;
@@ -51,27 +51,27 @@ struct GmmOptions {
   double max_variance = 3.0;
 };
 
-struct GmmTruth {
+struct GmmGeneratorTruth {
   std::vector<double> weights;     // [K], sums to 1
   pipeline::RowMatrixXd means;      // [K, dims]
   pipeline::RowMatrixXd variances;  // [K, dims]
 };
 
-struct GmmSample {
+struct GmmGeneratorSample {
   pipeline::RowMatrixXf x;      // [examples, dims]
   std::vector<int32_t> labels;  // generating component of each point
-  GmmTruth truth;
+  GmmGeneratorTruth truth;
 };
 
 // Throws pipeline::ConfigError (naming the parameter) for weights of the wrong count, negative
 // or not summing to 1, and for a bad variance range.
-void ValidateGmmOptions(const GmmOptions& options);
+void ValidateGmmGeneratorOptions(const GmmGeneratorOptions& options);
 
 // Draws the mixture parameters from rng.Fork(0).
-GmmTruth DrawGmmTruth(const GmmOptions& options, const pipeline::Rng& rng);
+GmmGeneratorTruth DrawGmmTruth(const GmmGeneratorOptions& options, const pipeline::Rng& rng);
 
 // Draws the parameters and the points (in parallel, per-point streams). Validates first.
-GmmSample SampleGmm(const GmmOptions& options, const pipeline::Rng& rng);
+GmmGeneratorSample SampleGmm(const GmmGeneratorOptions& options, const pipeline::Rng& rng);
 
 pipeline::StageType GmmGeneratorStage();
 

@@ -15,8 +15,8 @@ using stage_testing::StageHarness;
 
 namespace {
 
-stages::GmmOptions LargeSample() {
-  stages::GmmOptions options;
+stages::GmmGeneratorOptions LargeSample() {
+  stages::GmmGeneratorOptions options;
   options.examples = 200000;
   options.dims = 3;
   options.components = 4;
@@ -27,10 +27,10 @@ stages::GmmOptions LargeSample() {
 
 TEST_CASE("gmm_generator sample statistics match the true weights, means and variances",
           "[gmm_generator]") {
-  const stages::GmmOptions options = LargeSample();
-  const stages::GmmSample sample =
+  const stages::GmmGeneratorOptions options = LargeSample();
+  const stages::GmmGeneratorSample sample =
       InArena(2, [&] { return stages::SampleGmm(options, pipeline::Rng(7)); });
-  const stages::GmmTruth& truth = sample.truth;
+  const stages::GmmGeneratorTruth& truth = sample.truth;
   REQUIRE(truth.weights.size() == 4);
   double total = 0;
   for (double weight : truth.weights) total += weight;
@@ -66,36 +66,36 @@ TEST_CASE("gmm_generator sample statistics match the true weights, means and var
 
 TEST_CASE("gmm_generator uses given weights and draws the same data for a seed on any threads",
           "[gmm_generator][determinism]") {
-  stages::GmmOptions options;
+  stages::GmmGeneratorOptions options;
   options.examples = 5000;
   options.weights = {0.5, 0.3, 0.2};
   const auto draw = [&] { return stages::SampleGmm(options, pipeline::Rng(3)); };
-  const stages::GmmSample one = InArena(1, draw);
-  const stages::GmmSample two = InArena(2, draw);
+  const stages::GmmGeneratorSample one = InArena(1, draw);
+  const stages::GmmGeneratorSample two = InArena(2, draw);
   CHECK(one.truth.weights == std::vector<double>{0.5, 0.3, 0.2});
   CHECK(one.labels == two.labels);
   CHECK(one.x == two.x);
   CHECK(one.truth.means == two.truth.means);
-  const stages::GmmSample other = stages::SampleGmm(options, pipeline::Rng(4));
+  const stages::GmmGeneratorSample other = stages::SampleGmm(options, pipeline::Rng(4));
   CHECK(other.x != one.x);
   CHECK(other.truth.means != one.truth.means);
 }
 
 TEST_CASE("gmm_generator rejects invalid weights and variance ranges", "[gmm_generator]") {
-  stages::GmmOptions options;
+  stages::GmmGeneratorOptions options;
   options.weights = {0.5, 0.5};
-  CHECK_THROWS_WITH(stages::ValidateGmmOptions(options),
+  CHECK_THROWS_WITH(stages::ValidateGmmGeneratorOptions(options),
                     Catch::Contains("'weights'") && Catch::Contains("2 entries"));
   options.weights = {0.5, 0.3, 0.1};
-  CHECK_THROWS_WITH(stages::ValidateGmmOptions(options), Catch::Contains("not 1"));
+  CHECK_THROWS_WITH(stages::ValidateGmmGeneratorOptions(options), Catch::Contains("not 1"));
   options.weights = {1.2, -0.1, -0.1};
-  CHECK_THROWS_WITH(stages::ValidateGmmOptions(options), Catch::Contains(">= 0"));
+  CHECK_THROWS_WITH(stages::ValidateGmmGeneratorOptions(options), Catch::Contains(">= 0"));
   options.weights = {0.2, 0.3, 0.5 + 1e-7};
-  CHECK_NOTHROW(stages::ValidateGmmOptions(options));
+  CHECK_NOTHROW(stages::ValidateGmmGeneratorOptions(options));
   options.weights = {};
   options.min_variance = 2;
   options.max_variance = 1;
-  CHECK_THROWS_AS(stages::ValidateGmmOptions(options), pipeline::ConfigError);
+  CHECK_THROWS_AS(stages::ValidateGmmGeneratorOptions(options), pipeline::ConfigError);
 
   StageHarness harness(stages::GmmGeneratorStage());
   CHECK_THROWS_AS(harness.Run({{"weights", {0.5, "x", 0.5}}}), pipeline::ConfigError);
@@ -129,10 +129,10 @@ TEST_CASE("gmm_generator stage outputs the points, the truth tensors and its fil
   CHECK(metrics.Values("examples") == std::vector<double>{50});
 
   // The stage draws exactly what SampleGmm draws from the context's rng.
-  stages::GmmOptions options;
+  stages::GmmGeneratorOptions options;
   options.examples = 50;
   options.components = 2;
-  const stages::GmmSample expected = stages::SampleGmm(options, pipeline::Rng(ctx.seed()));
+  const stages::GmmGeneratorSample expected = stages::SampleGmm(options, pipeline::Rng(ctx.seed()));
   CHECK(out.Get("y").ToIntVector() == expected.labels);
 
   REQUIRE(ctx.files().size() == 2);
