@@ -217,3 +217,39 @@ TEST_CASE("shape errors name the layer and the shapes; summaries list layers", "
   net.Forward(x.data(), 2, false);
   CHECK(net.LayerOutput("maxpool1").size() == 2 * 96);
 }
+
+TEST_CASE("a convolutional autoencoder restores the input shape and learns to reconstruct",
+          "[network]") {
+  const char* spec = R"([{"type": "conv", "out": 8, "kernel": 3, "stride": 2, "pad": 1},
+      {"type": "relu"}, {"type": "conv", "out": 16, "kernel": 3, "stride": 2, "pad": 1},
+      {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "out": 32, "name": "latent"},
+      {"type": "linear", "out": 784}, {"type": "reshape", "shape": [16, 7, 7]},
+      {"type": "conv_transpose", "out": 8, "kernel": 3, "stride": 2, "pad": 1, "output_padding": 1},
+      {"type": "relu"},
+      {"type": "conv_transpose", "out": 1, "kernel": 3, "stride": 2, "pad": 1, "output_padding": 1},
+      {"type": "sigmoid"}])";
+  Network net(json::parse(spec), Options({1, 28, 28}, 4));
+  REQUIRE(net.output_shape() == stages::nn::Dims{1, 28, 28});
+  CHECK(net.LayerOutputShape("latent") == stages::nn::Dims{32});
+  // Bright centre squares of four sizes on a dark background.
+  std::vector<float> x(4 * 784, 0.05f);
+  for (int i = 0; i < 4; ++i) {
+    for (int r = 8 - i; r < 20 + i; ++r) {
+      for (int c = 8 - i; c < 20 + i; ++c) x[static_cast<size_t>(i * 784 + r * 28 + c)] = 0.95f;
+    }
+  }
+  std::vector<float> grad(4 * 784);
+  double first = 0;
+  double last = 0;
+  for (int step = 0; step < 30; ++step) {
+    net.ZeroGrad();
+    last = stages::nn::MeanSquaredError(net.Forward(x.data(), 4, true), x.data(), 4 * 784, grad.data());
+    if (step == 0) first = last;
+    net.Backward(grad.data());
+    for (const stages::ParameterView& p : net.Parameters()) {
+      for (int64_t k = 0; k < p.size; ++k) p.value[k] -= 3.0f * p.grad[k];
+    }
+  }
+  CHECK(last < 0.5 * first);
+  CHECK(net.LayerOutput("latent").size() == 4 * 32);
+}
