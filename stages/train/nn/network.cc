@@ -168,6 +168,25 @@ std::vector<ParameterView> Network::Parameters() {
   return views;
 }
 
+ParameterTensor& Network::ParameterAt(size_t index) {
+  size_t k = 0;
+  for (const auto& layer : layers_) {
+    for (ParameterTensor* p : layer->Parameters()) {
+      if (k++ == index) return *p;
+    }
+  }
+  throw pipeline::StageError("parameter index " + std::to_string(index) + " is out of range (" +
+                             std::to_string(k) + " parameters)");
+}
+
+std::vector<float> Network::ParameterToPlain(size_t index, const float* physical) {
+  return ParameterAt(index).ToPlain(device_, physical);
+}
+
+void Network::ParameterFromPlain(size_t index, const std::vector<float>& plain, float* physical) {
+  ParameterAt(index).FromPlain(device_, plain, physical);
+}
+
 size_t Network::LayerIndex(const std::string& layer_name) const {
   std::string names;
   for (size_t i = 0; i < layers_.size(); ++i) {

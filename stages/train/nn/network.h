@@ -110,6 +110,13 @@ class Network {
   // network lives (rebuilds for another batch size keep them).
   std::vector<ParameterView> Parameters();
 
+  // Converts a buffer laid out like Parameters()[index].value (e.g. Adam's moment estimates)
+  // to the plain layout of StateDict()'s tensor of that name, and back; for portable optimiser
+  // checkpoints. ParameterFromPlain writes zeros into the padding of blocked
+  // layouts, which is what it holds anyway.
+  std::vector<float> ParameterToPlain(size_t index, const float* physical);
+  void ParameterFromPlain(size_t index, const std::vector<float>& plain, float* physical);
+
   // Freezes (or unfreezes) the parameters of the named layer; "*" means every layer. Throws
   // pipeline::ConfigError for an unknown name, listing the layer names. Frozen layers skip
   // their weight-gradient computation.
@@ -135,6 +142,7 @@ class Network {
   Dims LayerOutputShape(const std::string& layer_name) const;
 
  private:
+  ParameterTensor& ParameterAt(size_t index);
   void Build(int64_t batch);
   size_t LayerIndex(const std::string& layer_name) const;
   Init ResolveInit(size_t index, InitChoice choice) const;

@@ -50,16 +50,26 @@ void ParameterTensor::ZeroGrad() {
 }
 
 std::vector<float> ParameterTensor::ExportPlain(Device& device) const {
+  return ToPlain(device, Data(value_));
+}
+
+void ParameterTensor::ImportPlain(Device& device, const std::vector<float>& values) {
+  FromPlain(device, values, Data(value_));
+}
+
+std::vector<float> ParameterTensor::ToPlain(Device& device, const float* physical) const {
   std::vector<float> values(static_cast<size_t>(Product(plain_dims_)));
   // A plain descriptor of the primitive's own dimensions: its row-major order is the plain
   // order of plain_dims_ too (e.g. [out, c, h, w] flattens to [out, c*h*w]).
   dnnl::memory plain(PlainDesc(desc_.dims()), device.engine, values.data());
-  dnnl::memory source = value_;
+  dnnl::memory source(desc_, device.engine, const_cast<float*>(physical));
   dnnl::reorder(source, plain).execute(device.stream, source, plain);
+  device.stream.wait();
   return values;
 }
 
-void ParameterTensor::ImportPlain(Device& device, const std::vector<float>& values) {
+void ParameterTensor::FromPlain(Device& device, const std::vector<float>& values,
+                                float* physical) const {
   if (static_cast<int64_t>(values.size()) != Product(plain_dims_)) {
     throw pipeline::StageError("parameter " + name_ + " has shape " + DimsString(plain_dims_) +
                                " (" + std::to_string(Product(plain_dims_)) +
@@ -68,8 +78,9 @@ void ParameterTensor::ImportPlain(Device& device, const std::vector<float>& valu
   }
   std::vector<float> copy = values;
   dnnl::memory plain(PlainDesc(desc_.dims()), device.engine, copy.data());
-  dnnl::memory target = value_;
+  dnnl::memory target(desc_, device.engine, physical);
   dnnl::reorder(plain, target).execute(device.stream, plain, target);
+  device.stream.wait();
 }
 
 ParameterView ParameterTensor::View() {

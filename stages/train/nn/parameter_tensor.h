@@ -47,6 +47,11 @@ class ParameterTensor {
   // `values` holds Product(plain_dims()) floats in plain order; throws StageError otherwise.
   void ImportPlain(Device& device, const std::vector<float>& values);
 
+  // The same conversions for any buffer laid out like the values (PhysicalSize(desc()) floats),
+  // e.g. an optimiser's moment estimates, so they can be checkpointed portably.
+  std::vector<float> ToPlain(Device& device, const float* physical) const;
+  void FromPlain(Device& device, const std::vector<float>& values, float* physical) const;
+
   // The optimiser's view (flat, physical layout; size includes zero padding of blocked
   // layouts, which stays zero under element-wise updates).
   ParameterView View();

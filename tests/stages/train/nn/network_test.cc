@@ -253,3 +253,19 @@ TEST_CASE("a convolutional autoencoder restores the input shape and learns to re
   CHECK(last < 0.5 * first);
   CHECK(net.LayerOutput("latent").size() == 4 * 32);
 }
+
+TEST_CASE("optimiser-shaped buffers convert to the plain layout and back", "[network]") {
+  Network net(json::parse(kTinyCnn), Options({1, 8, 8}, 4));
+  const auto state = net.StateDict();
+  const std::vector<stages::ParameterView> views = net.Parameters();
+  for (size_t i = 0; i < views.size(); ++i) {
+    INFO(views[i].name);
+    const std::vector<float> plain = net.ParameterToPlain(i, views[i].value);
+    const pipeline::Tensor& expected = state.at(views[i].name);
+    CHECK(plain == std::vector<float>(expected.f32(), expected.f32() + expected.size()));
+    std::vector<float> physical(static_cast<size_t>(views[i].size), 0.f);
+    net.ParameterFromPlain(i, plain, physical.data());
+    CHECK(physical == std::vector<float>(views[i].value, views[i].value + views[i].size));
+  }
+  CHECK_THROWS_AS(net.ParameterToPlain(views.size(), views[0].value), pipeline::StageError);
+}
