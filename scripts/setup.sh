@@ -9,6 +9,7 @@ packages=(
   libdnnl-dev libeigen3-dev libtbb-dev libyaml-cpp-dev libsqlite3-dev sqlite3
   catch2 libcli11-dev nlohmann-json3-dev libxxhash-dev zlib1g-dev libstb-dev
   dataset-fashion-mnist
+  chromium                # headless, for the report test
 )
 
 missing=()
