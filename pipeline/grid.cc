@@ -93,11 +93,27 @@ void CheckParamNames(const Study& study, const StageDecl& stage, const StageType
   }
 }
 
-Study ApplyVariant(const Study& base, const VariantDecl& variant) {
+// Copies of a YAML::Node share their data, and assigning to a node writes through to every
+// copy; so the variant's study gets nodes of its own before any override touches them.
+Study DetachedCopy(const Study& base) {
   Study study = base;
+  study.seed.value.reset(YAML::Clone(base.seed.value));
+  for (StageDecl& stage : study.stages) {
+    for (ParamDecl& param : stage.params) param.value.reset(YAML::Clone(param.value));
+  }
+  return study;
+}
+
+void SetParam(ParamDecl& target, const ParamDecl& source) {
+  target.value.reset(YAML::Clone(source.value));
+  target.mark = source.mark;
+}
+
+Study ApplyVariant(const Study& base, const VariantDecl& variant) {
+  Study study = DetachedCopy(base);
   for (const auto& [path, decl] : variant.overrides) {
     if (path == "seed") {
-      study.seed = decl;
+      SetParam(study.seed, decl);
       continue;
     }
     const size_t dot = path.find('.');
@@ -107,12 +123,11 @@ Study ApplyVariant(const Study& base, const VariantDecl& variant) {
                             "', which is not stage.param (or seed)",
                         base.file, decl.mark.line, decl.mark.column, "variants." + path);
     }
-    ParamDecl renamed = decl;
-    renamed.name = path.substr(dot + 1);
-    if (ParamDecl* existing = stage->FindParam(renamed.name)) {
-      *existing = renamed;
+    const std::string param = path.substr(dot + 1);
+    if (ParamDecl* existing = stage->FindParam(param)) {
+      SetParam(*existing, decl);
     } else {
-      stage->params.push_back(renamed);
+      stage->params.push_back({param, YAML::Clone(decl.value), decl.mark});
     }
   }
   return study;

@@ -250,7 +250,8 @@ void ApplyOverride(Study& study, const std::string& assignment) {
     throw ConfigError("cannot parse the value of override '" + assignment + "': " + e.msg);
   }
   if (path == "seed") {
-    study.seed = {"seed", node, {}};
+    study.seed.value.reset(node);  // rebind: assignment would write through shared nodes
+    study.seed.mark = {};
     return;
   }
   const size_t dot = path.find('.');
@@ -268,7 +269,7 @@ void ApplyOverride(Study& study, const std::string& assignment) {
                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   }
   if (ParamDecl* existing = stage->FindParam(param)) {
-    existing->value = node;
+    existing->value.reset(node);
     existing->mark = {};
   } else {
     stage->params.push_back({param, node, {}});

@@ -144,3 +144,20 @@ TEST_CASE("seeds and keys of existing runs do not change when the grid grows", "
   for (const auto& run : dag_big.runs()) big_runs.insert(run.identity);
   for (const auto& run : dag_small.runs()) CHECK(big_runs.count(run.identity) == 1);
 }
+
+TEST_CASE("a variant's overrides do not leak into the variants after it", "[grid]") {
+  const auto grid = Expand(
+      "seed: 3\nstages:\n  data: {type: constant, value: 1, n: 4}\n"
+      "variants:\n"
+      "  - {name: a, data.value: 5, seed: 9}\n"
+      "  - {name: b, data.n: 7}\n"
+      "  - {name: c}\n");
+  REQUIRE(grid.runs.size() == 3);
+  CHECK(grid.runs[0].flat_params["data.value"] == 5.0);
+  CHECK(grid.runs[0].seed == 9);
+  CHECK(grid.runs[1].flat_params["data.value"] == 1.0);
+  CHECK(grid.runs[1].seed == 3);
+  CHECK(grid.runs[1].flat_params["data.n"] == 7);
+  CHECK(grid.runs[2].flat_params["data.n"] == 4);
+  CHECK(grid.runs[2].flat_params["data.value"] == 1.0);
+}
