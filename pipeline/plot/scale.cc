@@ -73,7 +73,7 @@ std::vector<Tick> LogTicks(double low, double high) {
       const double value = m * std::pow(10.0, e);
       if (value < low * (1 - 1e-9) || value > high * (1 + 1e-9)) continue;
       char buf[32];
-      if (e >= -3 && e <= 5) {
+      if (e >= -4 && e <= 5) {
         std::snprintf(buf, sizeof buf, "%.*f", std::max(0, -e), value);
       } else {
         std::snprintf(buf, sizeof buf, "%ge%d", m, e);

@@ -45,7 +45,7 @@ TEST_CASE("log axes tick at powers of ten, with 2x and 5x on short ranges", "[sc
         std::vector<std::string>{"0.0001", "0.001", "0.01", "0.1"});
   CHECK(Labels(LogTicks(1, 100)) == std::vector<std::string>{"1", "2", "5", "10", "20", "50", "100"});
   CHECK(Labels(LogTicks(1e-8, 1e-2)) ==
-        std::vector<std::string>{"1e-8", "1e-7", "1e-6", "1e-5", "1e-4", "0.001", "0.01"});
+        std::vector<std::string>{"1e-8", "1e-7", "1e-6", "1e-5", "0.0001", "0.001", "0.01"});
 }
 
 TEST_CASE("a log scale maps decades to equal distances", "[scale]") {
