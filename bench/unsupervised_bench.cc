@@ -28,9 +28,11 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/rng.h"
+#include "stages/cluster/gmm.h"
 #include "stages/cluster/kmeans.h"
 #include "stages/load/idx_reader.h"
 #include "stages/reduce/pca.h"
+#include "stages/reduce/tsne.h"
 
 namespace {
 
@@ -40,6 +42,7 @@ constexpr int kRuns = 3;
 struct Data {
   pipeline::Tensor images;                 // [60000, 1, 28, 28] float32 in [0, 1]
   pipeline::RowMatrixXf pca50;             // exact PCA-50 features (computed on demand)
+  pipeline::RowMatrixXf pca20;             // exact PCA-20 features (computed on demand)
 };
 
 struct Measurement {
@@ -80,12 +83,47 @@ Measurement KMeans(Data& data, int64_t clusters, int64_t restarts) {
           }};
 }
 
+// S6/S7's workload: diagonal GMMs for K = 1..10 on PCA-20 features of all 60,000 images.
+Measurement GmmSweep(Data& data) {
+  return {"gmm_diag_sweep_k1_10_pca20", [&data] {
+            const auto x = static_cast<const pipeline::Tensor&>(data.images).MatrixF();
+            if (data.pca20.size() == 0) data.pca20 = stages::PcaTransform(stages::FitPca(x, 20), x, false);
+            double nll = 0;
+            int64_t iterations = 0;
+            for (int64_t k = 1; k <= 10; ++k) {
+              stages::GmmOptions options;
+              options.components = k;
+              options.covariance = stages::CovarianceType::kDiagonal;
+              options.tolerance = 1e-3;  // scikit-learn's default tol for this comparison
+              options.max_iterations = 100;
+              const stages::GmmResult result = stages::FitGmm(data.pca20, options, pipeline::Rng(0));
+              nll = result.nll;
+              iterations += result.iterations;
+            }
+            return Json{{"nll_k10", nll}, {"iterations", iterations}};
+          }};
+}
+
+// t-SNE of 5,000 images (PCA-50), 1,000 iterations, perplexity 30.
+Measurement Tsne(Data& data) {
+  return {"tsne_5000_pca50", [&data] {
+            const auto x = static_cast<const pipeline::Tensor&>(data.images).MatrixF();
+            const pipeline::RowMatrixXf head = x.topRows(5000);
+            const pipeline::RowMatrixXf features =
+                stages::PcaTransform(stages::FitPca(head, 50), head, false);
+            stages::TsneOptions options;
+            const stages::TsneResult result = stages::RunTsne(features, options, pipeline::Rng(0));
+            return Json{{"kl_divergence", result.kl_divergence}};
+          }};
+}
+
 std::vector<Measurement> Measurements(Data& data) {
   using stages::PcaSolver;
   return {
       Pca(data, PcaSolver::kExact, 50),      Pca(data, PcaSolver::kRandomized, 50),
       Pca(data, PcaSolver::kExact, 20),      Pca(data, PcaSolver::kRandomized, 20),
       KMeans(data, 10, 1),                   KMeans(data, 10, 10),
+      GmmSweep(data),                        Tsne(data),
   };
 }
 

@@ -26,6 +26,8 @@ import numpy as np
 import sklearn
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
+from sklearn.manifold import TSNE
+from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_info, threadpool_limits
 
 RUNS = 3
@@ -78,9 +80,40 @@ def kmeans(clusters, n_init):
     return bench
 
 
+def gmm_sweep():
+    def bench(data):
+        features = data.setdefault(
+            "pca20", PCA(n_components=20, svd_solver="full").fit_transform(data["x"]))
+
+        def run():
+            nll, iterations = 0.0, 0
+            for k in range(1, 11):
+                model = GaussianMixture(n_components=k, covariance_type="diag", tol=1e-3,
+                                        max_iter=100, random_state=SEED).fit(features)
+                nll = -float(model.score(features))
+                iterations += int(model.n_iter_)
+            return {"nll_k10": nll, "iterations": iterations}
+        return "gmm_diag_sweep_k1_10_pca20", run
+    return bench
+
+
+def tsne():
+    def bench(data):
+        head = data["x"][:5000]
+
+        def run():
+            features = PCA(n_components=50, svd_solver="full").fit_transform(head)
+            model = TSNE(n_components=2, perplexity=30, n_iter=1000, init="pca",
+                         learning_rate="auto", random_state=SEED)
+            model.fit_transform(features)
+            return {"kl_divergence": float(model.kl_divergence_)}
+        return "tsne_5000_pca50", run
+    return bench
+
+
 MEASUREMENTS = [
     pca("full", 50), pca("randomized", 50), pca("full", 20), pca("randomized", 20),
-    kmeans(10, 1), kmeans(10, 10),
+    kmeans(10, 1), kmeans(10, 10), gmm_sweep(), tsne(),
 ]
 
 # Our names for scikit-learn's solvers, so the table can pair rows.
