@@ -85,7 +85,7 @@ void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, siz
   }
 }
 
-// Metrics worth plotting against parameters: final values of the last two stages.
+// Metrics worth plotting against parameters: final values of the last two stages that vary.
 std::vector<std::string> OutcomeMetrics(const StudyData& study) {
   std::set<std::string> late_stages;
   for (size_t i = study.stage_order.size() >= 2 ? study.stage_order.size() - 2 : 0;
@@ -94,8 +94,15 @@ std::vector<std::string> OutcomeMetrics(const StudyData& study) {
   }
   std::vector<std::string> out;
   for (const std::string& metric : study.metric_names) {
-    if (study.histories.count(metric)) continue;  // curves are shown as curves
-    if (late_stages.count(metric.substr(0, metric.find('.')))) out.push_back(metric);
+    if (!late_stages.count(metric.substr(0, metric.find('.')))) continue;
+    // A metric that is the same in every run (a data set's size) says nothing against a
+    // parameter. Metrics with a history count by their final value (S6's NLL vs K).
+    std::set<double> values;
+    for (const RunData& run : study.runs) {
+      auto it = run.finals.find(metric);
+      if (it != run.finals.end()) values.insert(it->second);
+    }
+    if (values.size() > 1) out.push_back(metric);
   }
   return out;
 }
