@@ -1,25 +1,11 @@
 #include "stages/augment/image_grid.h"
 
-// Implementation notes
-// - stb_image_write is compiled into this file with STB_IMAGE_WRITE_STATIC, so its functions
-//   are private to this translation unit: no other library or file can clash with them, and
-//   the build needs no extra library.
-
 #include <algorithm>
 #include <cmath>
 
 #include "pipeline/errors.h"
 
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
+#include "stages/common/png_file.h"
 
 namespace stages {
 namespace {
@@ -81,10 +67,8 @@ void WriteImageGridPng(const std::string& path, const std::vector<std::vector<Im
       }
     }
   }
-  const int ok = stbi_write_png(path.c_str(), static_cast<int>(width), static_cast<int>(height),
-                                static_cast<int>(channels), picture.data(),
-                                static_cast<int>(width * channels));
-  if (ok == 0) throw pipeline::StageError("could not write the PNG " + path);
+  WritePngFile(path, static_cast<int>(width), static_cast<int>(height),
+               static_cast<int>(channels), picture.data());
 }
 
 }  // namespace stages

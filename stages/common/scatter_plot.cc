@@ -1,26 +1,12 @@
 #include "stages/common/scatter_plot.h"
 
-// Implementation notes
-// - stb_image_write is compiled into this file with STB_IMAGE_WRITE_STATIC, so its functions
-//   are private to this translation unit (stages/augment/image_grid.cc does the same) and the
-//   build needs no extra library.
-
 #include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "pipeline/errors.h"
 
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wall"
-#pragma GCC diagnostic ignored "-Wextra"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
+#include "stages/common/png_file.h"
 
 namespace stages {
 namespace {
@@ -108,11 +94,7 @@ RgbImage RenderScatterPlot(const Eigen::Ref<const pipeline::RowMatrixXf>& points
 }
 
 void WritePng(const RgbImage& image, const std::string& path) {
-  if (stbi_write_png(path.c_str(), image.width, image.height, 3, image.pixels.data(),
-                     image.width * 3) == 0) {
-    throw pipeline::StageError("scatter plot: could not write PNG '" + path +
-                               "'; check that the folder exists and is writable");
-  }
+  WritePngFile(path, image.width, image.height, 3, image.pixels.data());
 }
 
 }  // namespace stages
