@@ -33,6 +33,16 @@ class CollectingSink : public MetricSink {
 
 bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
+// Durations and throughputs (e.g. a train stage's epoch_time and images_per_s) measure the
+// machine, not the result; they are not expected to repeat.
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+bool IsTimingMetric(const std::string& name) {
+  return EndsWith(name, "_time") || EndsWith(name, "_per_s") || EndsWith(name, "_seconds");
+}
+
 // Stage names of the run's config in an order where inputs come first.
 std::vector<std::string> StageOrder(const Json& config) {
   std::vector<std::string> order;
@@ -125,10 +135,15 @@ ReproduceReport ReproduceRun(Store& store, int64_t run_id, const StageRegistry& 
         outputs[name] = outcome.output;
         comparison.output_identical = outcome.commit.output_hash == row->output_hash;
         if (!comparison.output_identical) comparison.detail = "output hash differs";
-        const auto fresh = sink.values();
+        auto fresh = sink.values();
         const auto stored = store.LoadMetrics(comparison.key);
         std::map<std::pair<std::string, int64_t>, double> stored_values;
-        for (const MetricRow& m : stored) stored_values[{m.name, m.step}] = m.value;
+        for (const MetricRow& m : stored) {
+          if (!IsTimingMetric(m.name)) stored_values[{m.name, m.step}] = m.value;
+        }
+        for (auto it = fresh.begin(); it != fresh.end();) {
+          it = IsTimingMetric(it->first.first) ? fresh.erase(it) : std::next(it);
+        }
         comparison.metrics_compared = std::max(fresh.size(), stored_values.size());
         for (const auto& [id, value] : stored_values) {
           auto it = fresh.find(id);

@@ -38,6 +38,17 @@ int DagWidth(const Dag& dag) {
   return width;
 }
 
+// Without --jobs: as many parallel stages as the DAG is wide, up to the cores; but a study that
+// trains networks runs one stage at a time on all cores. Training scales well inside oneDNN, and
+// its weight-gradient reductions depend on the thread count, so a fixed share (decided by the
+// study, not by timing) keeps the numbers identical from run to run and across resumes.
+int DefaultJobs(const Dag& dag, int cores) {
+  for (const DagNode& node : dag.nodes()) {
+    if (node.type->kind == StageKind::kTrain) return 1;
+  }
+  return std::min(cores, DagWidth(dag));
+}
+
 std::string StudyText(const Study& study, const std::vector<std::string>& overrides) {
   std::string text = study.text;
   for (const std::string& o : overrides) text += "\n# override: " + o;
@@ -109,7 +120,7 @@ ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
   const int cores = options.cores > 0
                         ? options.cores
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const int jobs = options.jobs > 0 ? options.jobs : std::min(cores, DagWidth(dag));
+  const int jobs = options.jobs > 0 ? options.jobs : DefaultJobs(dag, cores);
   const int threads_per_stage = std::max(1, cores / jobs);
 
   std::vector<bool> cached(dag.nodes().size(), false);

@@ -3,6 +3,7 @@
 #include "stages/augment/augment_stage.h"
 #include "stages/cluster/cluster_stage.h"
 #include "stages/cluster/gmm_stage.h"
+#include "stages/evaluate/classifier_eval.h"
 #include "stages/evaluate/cluster_eval.h"
 #include "stages/evaluate/gmm_bayes_stage.h"
 #include "stages/load/blobs.h"
@@ -16,6 +17,8 @@
 #include "stages/reduce/tsne_stage.h"
 #include "stages/resample/resample_stage.h"
 #include "stages/resample/split_stage.h"
+#include "stages/train/encode_stage.h"
+#include "stages/train/train_stage.h"
 
 namespace stages {
 
@@ -33,6 +36,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
       TsneStage(),
       SplitStage(), TakeStage(), SubsetStage(), ImbalanceStage(), OversampleStage(),
       UndersampleStage(), ClassWeightsStage(),
+      TrainStage(), EvaluateStage(), EncodeStage(),
   };
 }
 

@@ -1,0 +1,58 @@
+#pragma once
+// A trained model as an artifact: the train stage's output is its checkpoint. The artifact holds
+// every tensor of the network's StateDict under "model/<name>" (plain float32, e.g.
+// "model/conv1.weight") and describes the network in meta["model"]:
+//   {"layers": [...], "input_shape": [1, 28, 28], "task": "classify", "loss": "cross_entropy",
+//    "classes": 10, "latent": "latent", "seed": <init seed>}
+// so `evaluate` and `encode` rebuild the network from it, and another `train` stage starts from
+// it (transfer learning). The class names and other metadata of the training set travel along
+// in meta. Thread-safe: pure functions over their arguments.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "pipeline/artifact.h"
+#include "pipeline/stage.h"
+#include "stages/train/nn/network.h"
+#include "stages/train/trainer.h"
+
+namespace stages {
+
+struct ModelDescription {
+  pipeline::Json layers;
+  nn::Dims input_shape;
+  TrainTask task = TrainTask::kClassify;
+  TrainLoss loss = TrainLoss::kCrossEntropy;
+  int64_t classes = 0;
+  std::string latent;  // the layer whose output is the latent code ("" if none)
+};
+
+// Writes the description and the state into `artifact`.
+void PutModel(pipeline::Artifact& artifact, const ModelDescription& model,
+              const std::map<std::string, pipeline::Tensor>& state);
+
+// True when `artifact` is a model checkpoint.
+bool IsModel(const pipeline::Artifact& artifact);
+
+// Reads the description; throws StageError when `artifact` holds no model.
+ModelDescription ReadModel(const pipeline::Artifact& artifact);
+// The state tensors, named as Network::StateDict names them.
+std::map<std::string, pipeline::Tensor> ReadModelState(const pipeline::Artifact& artifact);
+
+// Rebuilds the network for inference with batch size `batch` and loads the state (strict).
+std::unique_ptr<nn::Network> LoadNetwork(const pipeline::Artifact& artifact, int64_t batch);
+
+// Splits a stage's inputs into the one model checkpoint and the data sets (in order). Throws
+// StageError naming the stage when more than one input is a model, or none is but one is required.
+struct ModelAndData {
+  const pipeline::Artifact* model = nullptr;
+  std::vector<const pipeline::Artifact*> data;
+};
+ModelAndData SplitModelInputs(const pipeline::StageContext& ctx, bool model_required);
+
+// The per-example shape of a data set's "x" ([N, C, H, W] → {C, H, W}).
+nn::Dims ExampleShape(const pipeline::Tensor& x);
+
+}  // namespace stages

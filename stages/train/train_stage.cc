@@ -1,0 +1,220 @@
+#include "stages/train/train_stage.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "pipeline/clock.h"
+#include "pipeline/errors.h"
+#include "stages/train/model_artifact.h"
+#include "stages/train/trainer.h"
+
+namespace stages {
+namespace {
+
+std::vector<std::string> StringList(const pipeline::Json& list, const std::string& key) {
+  std::vector<std::string> names;
+  for (const pipeline::Json& item : list) {
+    if (!item.is_string()) {
+      throw pipeline::ConfigError("train." + key + ": expected a list of layer names, got " +
+                                  item.dump());
+    }
+    names.push_back(item.get<std::string>());
+  }
+  return names;
+}
+
+int64_t ClassCount(const pipeline::Artifact& data, const pipeline::Tensor& y) {
+  int64_t classes = 0;
+  if (data.meta().contains("classes") && data.meta()["classes"].is_number_integer()) {
+    classes = data.meta()["classes"].get<int64_t>();
+  }
+  const int32_t* labels = y.i32();
+  for (int64_t i = 0; i < y.size(); ++i) {
+    if (labels[i] < 0) {
+      throw pipeline::StageError("train: label " + std::to_string(labels[i]) + " of example " +
+                                 std::to_string(i) + " is negative");
+    }
+    classes = std::max<int64_t>(classes, labels[i] + 1);
+  }
+  return classes;
+}
+
+void RunTrain(pipeline::StageContext& ctx) {
+  const pipeline::Params& params = ctx.params();
+  const ModelAndData inputs = SplitModelInputs(ctx, /*model_required=*/false);
+  if (inputs.data.empty() || inputs.data.size() > 2) {
+    throw pipeline::StageError("train: expected a training set and optionally a validation set "
+                               "(plus optionally a model to start from), got " +
+                               std::to_string(inputs.data.size()) + " data inputs");
+  }
+  const pipeline::Artifact& train_set = *inputs.data[0];
+  const pipeline::Artifact* validation_set = inputs.data.size() > 1 ? inputs.data[1] : nullptr;
+
+  TrainerOptions options;
+  options.layers = params.Get("layers");
+  options.task = ParseTrainTask(params.GetString("task"), "train.task");
+  options.loss = ParseTrainLoss(params.GetString("loss"), options.task, "train.loss");
+  options.epochs = params.GetInt("epochs");
+  options.batch_size = params.GetInt("batch_size");
+  options.eval_batch_size = params.GetInt("eval_batch_size");
+  options.shuffle = params.GetBool("shuffle");
+  options.init = nn::ParseInitChoice(params.GetString("init"), "train.init");
+  options.optimizer = params.Get("optimizer");
+  options.lr_schedule = params.Get("lr_schedule");
+  options.early_stopping = params.Get("early_stopping");
+  options.freeze = StringList(params.Get("freeze"), "freeze");
+  options.trainable = StringList(params.Get("trainable"), "trainable");
+
+  const pipeline::Tensor& x = train_set.Get("x");
+  options.input_shape = ExampleShape(x);
+  const bool classify = options.task == TrainTask::kClassify;
+  TrainData train{&x, classify ? &train_set.Get("y") : nullptr};
+  if (classify) options.classes = ClassCount(train_set, *train.y);
+  if (params.GetBool("class_weights")) {
+    if (!classify) throw pipeline::ConfigError("train.class_weights: only for classifiers");
+    const pipeline::Tensor* weights = train_set.Find("class_weights");
+    if (weights == nullptr) {
+      throw pipeline::StageError("train: class_weights is on but the training set has no "
+                                 "class_weights tensor; put a class_weights stage before train");
+    }
+    options.class_weights.assign(weights->f32(), weights->f32() + weights->size());
+    options.classes = std::max<int64_t>(options.classes, weights->size());
+  }
+  TrainData validation;
+  if (validation_set != nullptr) {
+    validation.x = &validation_set->Get("x");
+    if (validation.x->row_size() != x.row_size()) {
+      throw pipeline::StageError("train: the validation set has " +
+                                 std::to_string(validation.x->row_size()) +
+                                 " values per example, the training set " +
+                                 std::to_string(x.row_size()));
+    }
+    if (classify) validation.y = &validation_set->Get("y");
+  }
+
+  Trainer trainer(options, ctx.rng());
+  if (inputs.model != nullptr) {
+    const std::vector<std::string> loaded = trainer.LoadInitialState(ReadModelState(*inputs.model));
+    ctx.Metric("init_tensors_loaded", static_cast<double>(loaded.size()));
+    ctx.output().meta()["initialized_from"] = loaded;
+  }
+  int64_t parameter_count = 0;
+  for (const nn::LayerInfo& layer : trainer.network().Summary()) parameter_count += layer.parameters;
+  ctx.Metric("parameters", static_cast<double>(parameter_count));
+
+  pipeline::Clock& clock = ctx.clock();
+  while (!trainer.finished()) {
+    const double start = clock.MonotonicSeconds();
+    double train_end = start;
+    const EpochResult r = trainer.RunEpoch(train, validation, [&] {
+      ctx.CheckCancelled();
+      train_end = clock.MonotonicSeconds();
+    });
+    const double end = clock.MonotonicSeconds();
+    ctx.Metric("lr", r.epoch, r.lr);
+    ctx.Metric("train_loss", r.epoch, r.train_loss);
+    if (classify) ctx.Metric("train_accuracy", r.epoch, r.train_accuracy);
+    if (r.has_validation) {
+      ctx.Metric("val_loss", r.epoch, r.validation.loss);
+      if (classify) ctx.Metric("val_accuracy", r.epoch, r.validation.accuracy);
+    }
+    ctx.Metric("epoch_time", r.epoch, end - start);
+    if (train_end > start) {
+      ctx.Metric("images_per_s", r.epoch, static_cast<double>(r.examples) / (train_end - start));
+    }
+  }
+
+  const bool keep_last = params.GetString("keep") == "last";
+  const EarlyStopping& policy = trainer.early_stopping();
+  const int64_t kept_epoch = keep_last ? trainer.epochs_done() : trainer.kept_epoch();
+  ctx.Metric("epochs_run", static_cast<double>(trainer.epochs_done()));
+  ctx.Metric("stopped_epoch", static_cast<double>(trainer.epochs_done()));
+  ctx.Metric("early_stopped", policy.stopped() ? 1.0 : 0.0);
+  ctx.Metric("chosen_epoch", static_cast<double>(kept_epoch));
+
+  ModelDescription model;
+  model.layers = options.layers;
+  model.input_shape = options.input_shape;
+  model.task = options.task;
+  model.loss = options.loss;
+  model.classes = classify ? options.classes : 0;
+  model.latent = params.GetString("latent");
+  if (!model.latent.empty()) trainer.network().LayerOutputShape(model.latent);  // checks the name
+
+  std::map<std::string, pipeline::Tensor> state =
+      keep_last ? trainer.network().StateDict() : trainer.KeptState();
+  if (validation.x != nullptr) {
+    // The kept checkpoint's own validation figures, recomputed from its weights.
+    trainer.network().LoadStateDict(state, /*strict=*/true);
+    const Evaluation chosen = trainer.Evaluate(validation);
+    ctx.Metric("chosen_val_loss", chosen.loss);
+    if (classify) ctx.Metric("chosen_val_accuracy", chosen.accuracy);
+  }
+
+  pipeline::Artifact& out = ctx.output();
+  pipeline::Json meta = train_set.meta();
+  meta.erase("model");
+  for (auto& [key, value] : meta.items()) out.meta()[key] = value;
+  PutModel(out, model, state);
+  out.meta()["training"] = {{"epochs_run", trainer.epochs_done()},
+                            {"chosen_epoch", kept_epoch},
+                            {"early_stopped", policy.stopped()},
+                            {"policy", policy.name()},
+                            {"optimizer", trainer.optimizer().name()},
+                            {"examples", x.rows()}};
+}
+
+}  // namespace
+
+pipeline::StageType TrainStage() {
+  using pipeline::Json;
+  using pipeline::ParamSpec;
+  pipeline::StageType type;
+  type.name = "train";
+  type.kind = pipeline::StageKind::kTrain;
+  type.help = "train a network on oneDNN (input 1: training set, input 2: validation set, "
+              "optional model input: initial weights); outputs the kept checkpoint";
+  type.code_version = 1;
+  type.uses_rng = true;
+  type.min_inputs = 1;
+  type.max_inputs = 3;
+  type.params = {
+      ParamSpec::List("layers", nullptr,
+                      "the network, e.g. [{type: conv, out: 32, kernel: 3}, {type: relu}, "
+                      "{type: flatten}, {type: linear, out: 10}]"),
+      ParamSpec::String("task", "classify", "classify (labels y) or autoencode (reproduce x)")
+          .Choices({"classify", "autoencode"}),
+      ParamSpec::String("loss", "auto",
+                        "auto (cross_entropy for classifiers, mse for autoencoders), "
+                        "cross_entropy, mse or bce")
+          .Choices({"auto", "cross_entropy", "mse", "bce"}),
+      ParamSpec::Int("epochs", 10, "epoch limit").Min(1),
+      ParamSpec::Int("batch_size", 100, "mini-batch size").Min(1),
+      ParamSpec::Int("eval_batch_size", 500, "batch size of validation passes").Min(1),
+      ParamSpec::Bool("shuffle", true, "shuffle the training set every epoch (seeded)"),
+      ParamSpec::String("init", "auto", "weight initialisation: auto (He before ReLU-like "
+                                        "activations, else Xavier), he or xavier")
+          .Choices({"auto", "he", "xavier"}),
+      ParamSpec::Object("optimizer", Json{{"optimizer", "adam"}, {"lr", 0.001}},
+                        "optimizer (sgd, adagrad, rmsprop, adam), lr, momentum, nesterov, "
+                        "weight_decay, l2, l1, ..."),
+      ParamSpec::Object("lr_schedule", Json::object(),
+                        "schedule: constant, step (step_size, gamma) or cosine (t_max, eta_min)"),
+      ParamSpec::Object("early_stopping", Json::object(),
+                        "policy: none, patience (monitor, patience, min_delta) or counter "
+                        "(start, cap, best_bonus, loss_bonus)"),
+      ParamSpec::Bool("class_weights", false,
+                      "weight the loss by the training set's class_weights tensor"),
+      ParamSpec::List("freeze", Json::array(), "layers not trained (\"*\": all)"),
+      ParamSpec::List("trainable", Json::array(), "layers trained even when `freeze` has \"*\""),
+      ParamSpec::String("latent", "", "the layer whose output `encode` returns by default"),
+      ParamSpec::String("keep", "best", "checkpoint to output: best (the policy's chosen "
+                                        "epoch) or last")
+          .Choices({"best", "last"}),
+  };
+  type.run = RunTrain;
+  return type;
+}
+
+}  // namespace stages
