@@ -29,6 +29,34 @@ bool IsSingleKeyMap(const YAML::Node& node, const char* key) {
   return node.IsMap() && node.size() == 1 && node[key];
 }
 
+// An object parameter (e.g. an optimiser {optimizer: sgd, lr: [0.05, 0.1], l2: [0, 0.001]})
+// whose keys hold lists (or `sweep:` lists) is a grid of its own: one object per combination,
+// the last key varying fastest. Objects without lists give themselves.
+std::vector<YAML::Node> ExpandObject(const YAML::Node& node) {
+  std::vector<YAML::Node> objects = {YAML::Clone(node)};
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    YAML::Node items;
+    if (entry.second.IsSequence()) {
+      items = entry.second;
+    } else if (IsSingleKeyMap(entry.second, "sweep") && entry.second["sweep"].IsSequence()) {
+      items = entry.second["sweep"];
+    } else {
+      continue;
+    }
+    std::vector<YAML::Node> expanded;
+    for (const YAML::Node& object : objects) {
+      for (const YAML::Node& item : items) {
+        YAML::Node copy = YAML::Clone(object);
+        copy[key] = YAML::Clone(item);
+        expanded.push_back(copy);
+      }
+    }
+    objects = std::move(expanded);
+  }
+  return objects;
+}
+
 // The candidate values of one declared parameter: one element for a fixed value.
 std::vector<Json> ExpandValue(const ParamSpec& spec, const ParamDecl& decl,
                               const std::string& file, const std::string& path) {
@@ -71,6 +99,10 @@ std::vector<Json> ExpandValue(const ParamSpec& spec, const ParamDecl& decl,
                         decl.mark.column, path);
     }
     for (const YAML::Node& item : node) convert(item);
+  } else if (spec.type == ParamType::kObject && node.IsMap()) {
+    for (const YAML::Node& object : ExpandObject(node)) {
+      values.push_back(ConvertParamValue(spec, object, file, decl.mark, path));
+    }
   } else {
     values.push_back(ConvertParamValue(spec, node, file, decl.mark, path));
   }

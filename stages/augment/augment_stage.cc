@@ -131,6 +131,10 @@ void RunAugment(pipeline::StageContext& ctx) {
   const CopyPlan plan = PlanCopies(ctx.params());
   const auto copies = static_cast<int64_t>(plan.per_copy.size());
   const bool keep_original = ctx.params().GetBool("keep_original");
+  if (copies == 0 && !keep_original) {
+    throw ConfigError("augment: copies = 0 with keep_original = false would output nothing", "",
+                      0, 0, "copies");
+  }
 
   const Tensor& x = ctx.FindInput("x");
   if (x.dtype() != pipeline::DType::kFloat32 || x.shape().size() != 4) {
@@ -213,7 +217,9 @@ pipeline::StageType AugmentStage() {
       ParamSpec::List("copy_transforms", pipeline::Json::array(),
                       "list of transform lists: copy k applies transforms then the k-th list "
                       "(copies = its length)"),
-      ParamSpec::Int("copies", 1, "augmented copies made of each selected image").Min(1),
+      ParamSpec::Int("copies", 1, "augmented copies made of each selected image (0 with "
+                                  "keep_original: pass the data through, e.g. as a variant)")
+          .Min(0),
       ParamSpec::Bool("keep_original", true,
                       "output the originals followed by the copies (false: copies only)"),
       ParamSpec::List("classes", pipeline::Json::array(),

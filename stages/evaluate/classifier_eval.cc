@@ -173,6 +173,7 @@ void RunEvaluate(pipeline::StageContext& ctx) {
     const int64_t id = ids != nullptr ? ids->i32()[i] : i;
     if (static_cast<int64_t>(wrong_rows.size()) < logged_limit) {
       ctx.Metric("misclassified", id, predicted[static_cast<size_t>(i)]);
+      ctx.Metric("misclassified_true", id, truth[static_cast<size_t>(i)]);
     }
     wrong_rows.push_back(i);
     char line[96];

@@ -3,7 +3,7 @@
 // set. Metrics: accuracy, error_rate, loss, class_accuracy (step = class), the row-normalised
 // confusion matrix as rows `confusion` (step = 1000 * true class + predicted class, value = the
 // fraction of the true class predicted so; `confusion_count` the counts) and `misclassified`
-// (step = example id, value = predicted class). Files: confusion_matrix.png / .csv,
+// (step = example id, value = predicted class; `misclassified_true` its true class). Files: confusion_matrix.png / .csv,
 // most_confused.csv, misclassified.csv and misclassified.png (the first misclassified images
 // with their true and predicted class). Output: predictions, probabilities, y and ids.
 

@@ -56,6 +56,7 @@ void RunTrain(pipeline::StageContext& ctx) {
   options.task = ParseTrainTask(params.GetString("task"), "train.task");
   options.loss = ParseTrainLoss(params.GetString("loss"), options.task, "train.loss");
   options.epochs = params.GetInt("epochs");
+  options.max_steps = params.GetInt("iterations");
   options.batch_size = params.GetInt("batch_size");
   options.eval_batch_size = params.GetInt("eval_batch_size");
   options.shuffle = params.GetBool("shuffle");
@@ -68,6 +69,11 @@ void RunTrain(pipeline::StageContext& ctx) {
 
   const pipeline::Tensor& x = train_set.Get("x");
   options.input_shape = ExampleShape(x);
+  if (options.max_steps > 0) {
+    // Enough epochs for the iterations; the step limit ends the last one.
+    const int64_t per_epoch = (x.rows() + options.batch_size - 1) / options.batch_size;
+    options.epochs = (options.max_steps + per_epoch - 1) / std::max<int64_t>(1, per_epoch);
+  }
   const bool classify = options.task == TrainTask::kClassify;
   TrainData train{&x, classify ? &train_set.Get("y") : nullptr};
   if (classify) options.classes = ClassCount(train_set, *train.y);
@@ -129,6 +135,7 @@ void RunTrain(pipeline::StageContext& ctx) {
   const EarlyStopping& policy = trainer.early_stopping();
   const int64_t kept_epoch = keep_last ? trainer.epochs_done() : trainer.kept_epoch();
   ctx.Metric("epochs_run", static_cast<double>(trainer.epochs_done()));
+  ctx.Metric("iterations_run", static_cast<double>(trainer.steps_done()));
   ctx.Metric("stopped_epoch", static_cast<double>(trainer.epochs_done()));
   ctx.Metric("early_stopped", policy.stopped() ? 1.0 : 0.0);
   ctx.Metric("chosen_epoch", static_cast<double>(kept_epoch));
@@ -190,6 +197,9 @@ pipeline::StageType TrainStage() {
                         "cross_entropy, mse or bce")
           .Choices({"auto", "cross_entropy", "mse", "bce"}),
       ParamSpec::Int("epochs", 10, "epoch limit").Min(1),
+      ParamSpec::Int("iterations", 0, "if > 0: train exactly this many mini-batch updates "
+                                      "instead (epochs follow from it)")
+          .Min(0),
       ParamSpec::Int("batch_size", 100, "mini-batch size").Min(1),
       ParamSpec::Int("eval_batch_size", 500, "batch size of validation passes").Min(1),
       ParamSpec::Bool("shuffle", true, "shuffle the training set every epoch (seeded)"),

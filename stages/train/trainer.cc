@@ -197,6 +197,7 @@ EpochResult Trainer::RunEpoch(const TrainData& train, const TrainData& validatio
   double loss_sum = 0;
   int64_t correct = 0;
   for (int64_t b = 0; b < batches.count(); ++b) {
+    if (options_.max_steps > 0 && steps_done_ >= options_.max_steps) break;
     const BatchIndices batch = batches.Batch(b);
     GatherRows(*train.x, batch, batch_x_.data());
     if (classify) GatherLabels(*train.y, batch, batch_y_.data());
@@ -214,6 +215,7 @@ EpochResult Trainer::RunEpoch(const TrainData& train, const TrainData& validatio
     loss += optimizer_->Step(network_->Parameters());
     loss_sum += loss * static_cast<double>(batch.size);
     result.examples += batch.size;
+    ++steps_done_;
     if (on_batch) on_batch();
   }
   result.train_loss = result.examples ? loss_sum / static_cast<double>(result.examples) : 0;
@@ -276,7 +278,10 @@ Evaluation Trainer::Evaluate(const TrainData& data) {
   return evaluation;
 }
 
-bool Trainer::finished() const { return epochs_done_ >= options_.epochs || policy_->stopped(); }
+bool Trainer::finished() const {
+  return epochs_done_ >= options_.epochs || policy_->stopped() ||
+         (options_.max_steps > 0 && steps_done_ >= options_.max_steps);
+}
 
 std::map<std::string, pipeline::Tensor> Trainer::KeptState() {
   return kept_.empty() ? network_->StateDict() : kept_;
@@ -285,6 +290,7 @@ std::map<std::string, pipeline::Tensor> Trainer::KeptState() {
 TrainerState Trainer::SaveState() {
   TrainerState state;
   state.epochs_done = epochs_done_;
+  state.steps_done = steps_done_;
   state.model = network_->StateDict();
   state.optimizer = optimizer_->ExportState();
   state.early_stopping = policy_->State();
@@ -298,6 +304,7 @@ void Trainer::LoadState(const TrainerState& state) {
   optimizer_->ImportState(state.optimizer);
   policy_->Restore(state.early_stopping);
   epochs_done_ = state.epochs_done;
+  steps_done_ = state.steps_done;
   kept_ = state.kept;
   kept_epoch_ = state.kept_epoch;
 }

@@ -59,6 +59,8 @@ struct TrainerOptions {
   TrainLoss loss = TrainLoss::kCrossEntropy;
   int64_t classes = 10;         // classify: the network must output this many logits
   int64_t epochs = 10;          // the epoch limit
+  int64_t max_steps = 0;        // > 0: also stop after this many mini-batch updates (the last
+                                // epoch may be partial; S9 counts iterations, not epochs)
   int64_t batch_size = 100;
   int64_t eval_batch_size = 500;
   bool shuffle = true;
@@ -99,6 +101,7 @@ struct EpochResult {
 // checkpoint), in memory.
 struct TrainerState {
   int64_t epochs_done = 0;
+  int64_t steps_done = 0;
   std::map<std::string, pipeline::Tensor> model;
   OptimizerState optimizer;
   pipeline::Json early_stopping;
@@ -128,9 +131,10 @@ class Trainer {
   // eval_batch_size in order.
   Evaluation Evaluate(const TrainData& data);
 
-  // True after the epoch limit or when the policy stopped.
+  // True after the epoch or step limit or when the policy stopped.
   bool finished() const;
   int64_t epochs_done() const { return epochs_done_; }
+  int64_t steps_done() const { return steps_done_; }
   const EarlyStopping& early_stopping() const { return *policy_; }
   // The epoch of the kept checkpoint (0 before the first epoch).
   int64_t kept_epoch() const { return kept_epoch_; }
@@ -158,6 +162,7 @@ class Trainer {
   LrSchedule schedule_;
   std::unique_ptr<EarlyStopping> policy_;
   int64_t epochs_done_ = 0;
+  int64_t steps_done_ = 0;
   std::map<std::string, pipeline::Tensor> kept_;
   int64_t kept_epoch_ = 0;
   std::vector<float> batch_x_;

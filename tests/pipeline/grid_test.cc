@@ -6,6 +6,7 @@
 #include "pipeline/errors.h"
 #include "pipeline/grid.h"
 #include "pipeline/stage_registry.h"
+#include "stages/builtin_stages.h"
 #include "tests/support/test_stages.h"
 
 using pipeline::ConfigError;
@@ -160,4 +161,28 @@ TEST_CASE("a variant's overrides do not leak into the variants after it", "[grid
   CHECK(grid.runs[1].flat_params["data.n"] == 7);
   CHECK(grid.runs[2].flat_params["data.n"] == 4);
   CHECK(grid.runs[2].flat_params["data.value"] == 1.0);
+}
+
+TEST_CASE("lists inside an object parameter expand into one object per combination", "[grid]") {
+  static const pipeline::StageRegistry builtin(stages::BuiltinStages());
+  const auto grid = ExpandGrid(
+      ParseStudy("stages:\n"
+                 "  data: {type: blobs}\n"
+                 "  model:\n"
+                 "    type: train\n"
+                 "    input: data\n"
+                 "    layers: [{type: linear, out: 3}]\n"
+                 "    optimizer: {optimizer: sgd, lr: [0.1, 0.2], l2: {sweep: [0, 0.01]}}\n",
+                 "grid.yaml"),
+      builtin);
+  REQUIRE(grid.runs.size() == 4);
+  CHECK(grid.swept == std::vector<std::string>{"model.optimizer"});
+  const pipeline::Json& last = grid.runs[3].flat_params["model.optimizer"];
+  CHECK(last["optimizer"] == "sgd");
+  CHECK(last["lr"] == 0.2);
+  CHECK(last["l2"] == 0.01);
+  CHECK(grid.runs[1].flat_params["model.optimizer"]["lr"] == 0.1);
+  CHECK(grid.runs[1].flat_params["model.optimizer"]["l2"] == 0.01);
+  // The layer list (a list parameter) is one value, not a sweep.
+  CHECK(grid.runs[0].flat_params["model.layers"].size() == 1);
 }
