@@ -1,0 +1,390 @@
+#include "stages/train/train_stage.h"
+
+#include <catch2/catch.hpp>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "pipeline/errors.h"
+#include "stages/evaluate/classifier_eval.h"
+#include "stages/train/encode_stage.h"
+#include "stages/train/model_artifact.h"
+#include "tests/stages/stage_harness.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/memory_metric_sink.h"
+#include "tests/support/temp_dir.h"
+
+using pipeline::Json;
+using stage_testing::MakeArtifact;
+using stage_testing::StageHarness;
+using testing_support::MetricRow;
+
+namespace {
+
+constexpr int kThreads = 1;
+
+// n images 1x8x8 of 4 classes: class c lights quadrant c, plus Gaussian noise.
+pipeline::ArtifactPtr Quadrants(int64_t n, uint64_t seed, double noise) {
+  pipeline::Rng rng(seed);
+  pipeline::Tensor x(pipeline::DType::kFloat32, {n, 1, 8, 8});
+  std::vector<int32_t> y(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    const int c = static_cast<int>(i % 4);
+    y[static_cast<size_t>(i)] = c;
+    for (int r = 0; r < 8; ++r) {
+      for (int col = 0; col < 8; ++col) {
+        const bool lit = (r / 4) == (c / 2) && (col / 4) == (c % 2);
+        x.f32()[i * 64 + r * 8 + col] =
+            static_cast<float>((lit ? 1.0 : 0.0) + rng.Normal(0, noise));
+      }
+    }
+  }
+  return MakeArtifact({{"x", std::move(x)}, {"y", pipeline::Tensor::FromVector(y)}});
+}
+
+Json Mlp() {
+  return Json::array({{{"type", "flatten"}},
+                      {{"type", "linear"}, {"out", 16}},
+                      {{"type", "relu"}},
+                      {{"type", "linear"}, {"out", 4}}});
+}
+
+Json TrainParams(int64_t epochs) {
+  return {{"layers", Mlp()},
+          {"epochs", epochs},
+          {"batch_size", 16},
+          {"optimizer", {{"optimizer", "adam"}, {"lr", 0.01}}}};
+}
+
+std::vector<MetricRow> Rows(const StageHarness& harness, const std::string& name) {
+  std::vector<MetricRow> rows;
+  for (const MetricRow& row : harness.metrics().rows()) {
+    if (row.name == name) rows.push_back(row);
+  }
+  return rows;
+}
+
+std::vector<int64_t> Steps(const std::vector<MetricRow>& rows) {
+  std::vector<int64_t> steps;
+  for (const MetricRow& row : rows) steps.push_back(row.step);
+  return steps;
+}
+
+double Single(const StageHarness& harness, const std::string& name) {
+  const std::vector<double> values = harness.metrics().Values(name);
+  REQUIRE(values.size() == 1);
+  return values[0];
+}
+
+std::vector<float> Values(const pipeline::Tensor& tensor) {
+  return std::vector<float>(tensor.f32(), tensor.f32() + tensor.size());
+}
+
+pipeline::ArtifactPtr Keep(const pipeline::Artifact& artifact) {
+  return std::make_shared<pipeline::Artifact>(artifact);
+}
+
+// Runs a stage like StageHarness does but keeps the context, so a test can see the files the
+// stage recorded (StageContext::files()) and read them from the output folder.
+struct FileRun {
+  pipeline::StageType type;
+  testing_support::FakeClock clock;
+  testing_support::MemoryMetricSink metrics;
+  testing_support::TempDir dir;
+  std::unique_ptr<pipeline::StageContext> context;
+
+  explicit FileRun(pipeline::StageType stage_type) : type(std::move(stage_type)) {}
+
+  const pipeline::Artifact& Run(const Json& overrides, std::vector<pipeline::ArtifactPtr> inputs) {
+    Json values = Json::object();
+    for (const pipeline::ParamSpec& spec : type.params) values[spec.name] = spec.default_value;
+    for (const auto& [name, value] : overrides.items()) {
+      REQUIRE(type.FindParam(name) != nullptr);
+      values[name] = value;
+    }
+    context =
+        std::make_unique<pipeline::StageContext>(type, pipeline::Params(values), std::move(inputs),
+                                                 42, clock, kThreads, metrics, dir.path(), nullptr);
+    omp_set_num_threads(kThreads);
+    stage_testing::InArena(kThreads, [&] { type.run(*context); });
+    return context->output();
+  }
+
+  bool Recorded(const std::string& name) const {
+    for (const pipeline::StageFile& file : context->files()) {
+      if (file.name == name) return true;
+    }
+    return false;
+  }
+  std::string Read(const std::string& name) const {
+    std::ifstream in(dir.File(name));
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+};
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::stringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+// The message of the exception of type E that fn() throws ("<nothing thrown>" otherwise); an
+// exception of another type propagates and fails the test.
+template <typename E, typename Fn>
+std::string ThrownMessage(const Fn& fn) {
+  try {
+    fn();
+  } catch (const E& error) {
+    return error.what();
+  }
+  return "<nothing thrown>";
+}
+
+}  // namespace
+
+TEST_CASE("train logs per-epoch metrics and outputs the kept checkpoint as a model",
+          "[train_stage][train]") {
+  omp_set_num_threads(kThreads);
+  const pipeline::ArtifactPtr train = Quadrants(96, 1, 0.7);
+  const pipeline::ArtifactPtr validation = Quadrants(40, 2, 0.7);
+  StageHarness harness(stages::TrainStage());
+  const pipeline::Artifact& model = harness.Run(TrainParams(5), {train, validation}, 42, kThreads);
+
+  for (const char* name : {"lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy"}) {
+    INFO(name);
+    CHECK(Steps(Rows(harness, name)) == std::vector<int64_t>{1, 2, 3, 4, 5});
+  }
+  const std::vector<double> losses = harness.metrics().Values("train_loss");
+  CHECK(losses.back() < losses.front());
+  const std::vector<double> accuracies = harness.metrics().Values("val_accuracy");
+  CHECK(accuracies.back() > 0.5);
+
+  // No policy: the kept epoch is the first one with the best validation accuracy.
+  const auto best = std::max_element(accuracies.begin(), accuracies.end());
+  const auto chosen = static_cast<int64_t>(Single(harness, "chosen_epoch"));
+  CHECK(chosen == 1 + (best - accuracies.begin()));
+  CHECK(Single(harness, "epochs_run") == 5);
+  CHECK(Single(harness, "early_stopped") == 0);
+  CHECK(Single(harness, "chosen_val_accuracy") == *best);
+  const double chosen_loss = harness.metrics().Values("val_loss")[static_cast<size_t>(chosen - 1)];
+  CHECK(Single(harness, "chosen_val_loss") == Approx(chosen_loss).epsilon(1e-12));
+  CHECK(Single(harness, "parameters") == 64 * 16 + 16 + 16 * 4 + 4);
+
+  REQUIRE(stages::IsModel(model));
+  const stages::ModelDescription description = stages::ReadModel(model);
+  CHECK(description.input_shape == stages::nn::Dims{1, 8, 8});
+  CHECK(description.classes == 4);
+  CHECK(description.task == stages::TrainTask::kClassify);
+  const auto state = stages::ReadModelState(model);
+  REQUIRE(state.count("linear1.weight") == 1);
+  CHECK(state.at("linear1.weight").shape() == std::vector<int64_t>{16, 64});
+  CHECK(state.at("linear1.bias").shape() == std::vector<int64_t>{16});
+  CHECK(state.at("linear2.weight").shape() == std::vector<int64_t>{4, 16});
+  CHECK(state.at("linear2.bias").shape() == std::vector<int64_t>{4});
+  CHECK(state.size() == 4);
+  CHECK(model.meta()["training"]["chosen_epoch"] == chosen);
+  CHECK(!model.Has("x"));
+}
+
+TEST_CASE("evaluate scores a trained classifier and writes its tables and pictures",
+          "[train_stage][evaluate]") {
+  omp_set_num_threads(kThreads);
+  StageHarness trainer(stages::TrainStage());
+  const pipeline::ArtifactPtr model =
+      Keep(trainer.Run(TrainParams(3), {Quadrants(64, 1, 0.7)}, 42, kThreads));
+  const pipeline::ArtifactPtr test = Quadrants(60, 3, 1.2);  // noisy: some mistakes
+
+  FileRun evaluate(stages::EvaluateStage());
+  const pipeline::Artifact& out = evaluate.Run(Json::object(), {model, test});
+  const std::vector<int32_t> truth = test->Get("y").ToIntVector();
+  const std::vector<int32_t> predicted = out.Get("predictions").ToIntVector();
+  REQUIRE(predicted.size() == truth.size());
+  std::map<int, std::map<int, int>> counts;
+  int correct = 0;
+  for (size_t i = 0; i < truth.size(); ++i) {
+    correct += predicted[i] == truth[i];
+    ++counts[truth[i]][predicted[i]];
+  }
+  const double accuracy = static_cast<double>(correct) / static_cast<double>(truth.size());
+  INFO("accuracy " << accuracy);
+  CHECK(accuracy > 0.4);
+  CHECK(accuracy < 1.0);  // the test below also checks the misclassified rows
+  const std::vector<double> logged = evaluate.metrics.Values("accuracy");
+  REQUIRE(logged.size() == 1);
+  CHECK(logged[0] == Approx(accuracy).epsilon(1e-12));
+  CHECK(evaluate.metrics.Values("error_rate")[0] == Approx(1 - accuracy).epsilon(1e-12));
+
+  // Confusion rows: step 1000 * truth + predicted, value the fraction of the true class.
+  std::map<int64_t, double> row_sums;
+  int cells = 0;
+  for (const MetricRow& row : evaluate.metrics.rows()) {
+    if (row.name != "confusion") continue;
+    ++cells;
+    const int t = static_cast<int>(row.step / 1000), p = static_cast<int>(row.step % 1000);
+    row_sums[t] += row.value;
+    int support = 0;
+    for (const auto& [label, count] : counts[t]) support += count;
+    INFO("truth " << t << " predicted " << p);
+    CHECK(row.value == Approx(static_cast<double>(counts[t][p]) / support).epsilon(1e-12));
+  }
+  CHECK(cells == 16);
+  REQUIRE(row_sums.size() == 4);
+  for (const auto& [t, sum] : row_sums) CHECK(sum == Approx(1.0).epsilon(1e-12));
+
+  // Probabilities are rows of a distribution whose arg max is the prediction.
+  const pipeline::Tensor& probabilities = out.Get("probabilities");
+  REQUIRE(probabilities.shape() == std::vector<int64_t>{60, 4});
+  for (int64_t i = 0; i < 60; ++i) {
+    const float* p = probabilities.f32() + i * 4;
+    CHECK(std::accumulate(p, p + 4, 0.0) == Approx(1.0).epsilon(1e-5));
+    CHECK(std::max_element(p, p + 4) - p == predicted[static_cast<size_t>(i)]);
+  }
+
+  for (const char* name : {"confusion_matrix.png", "confusion_matrix.csv", "misclassified.csv",
+                           "most_confused.csv", "misclassified.png"}) {
+    INFO(name);
+    CHECK(evaluate.Recorded(name));
+    CHECK(std::filesystem::exists(evaluate.dir.File(name)));
+  }
+  const std::vector<std::string> wrong = Lines(evaluate.Read("misclassified.csv"));
+  REQUIRE(!wrong.empty());
+  CHECK(wrong[0] == "id,true,predicted,probability");
+  CHECK(static_cast<int>(wrong.size()) - 1 == static_cast<int>(truth.size()) - correct);
+  for (size_t k = 1; k < wrong.size(); ++k) {
+    int id = -1, t = -1, p = -1;
+    REQUIRE(std::sscanf(wrong[k].c_str(), "%d,%d,%d", &id, &t, &p) == 3);
+    CHECK(t == truth[static_cast<size_t>(id)]);
+    CHECK(p == predicted[static_cast<size_t>(id)]);
+    CHECK(t != p);
+  }
+  CHECK(evaluate.metrics.Values("misclassified").size() == wrong.size() - 1);
+}
+
+TEST_CASE("encode outputs an autoencoder's latent code and its reconstruction error",
+          "[train_stage][encode]") {
+  omp_set_num_threads(kThreads);
+  const pipeline::ArtifactPtr train = Quadrants(96, 1, 0.3);
+  const pipeline::ArtifactPtr validation = Quadrants(40, 2, 0.3);
+  StageHarness trainer(stages::TrainStage());
+  const Json layers = Json::array({{{"type", "flatten"}},
+                                   {{"type", "linear"}, {"out", 3}},
+                                   {{"type", "tanh"}},
+                                   {{"type", "linear"}, {"out", 64}}});
+  const pipeline::ArtifactPtr model =
+      Keep(trainer.Run({{"layers", layers},
+                        {"task", "autoencode"},
+                        {"latent", "linear1"},
+                        {"epochs", 12},
+                        {"batch_size", 16},
+                        {"optimizer", {{"optimizer", "adam"}, {"lr", 0.01}}},
+                        {"early_stopping", {{"policy", "patience"}, {"patience", 20}}}},
+                       {train, validation}, 42, kThreads));
+  const std::vector<double> losses = trainer.metrics().Values("train_loss");
+  REQUIRE(losses.size() == 12);
+  CHECK(losses.back() < losses.front());
+  CHECK(trainer.metrics().Values("train_accuracy").empty());
+  CHECK(trainer.metrics().Values("val_accuracy").empty());
+  REQUIRE(stages::IsModel(*model));
+  CHECK(stages::ReadModel(*model).latent == "linear1");
+  CHECK(stages::ReadModel(*model).task == stages::TrainTask::kAutoencode);
+
+  FileRun encode(stages::EncodeStage());
+  const pipeline::Artifact& out = encode.Run({{"batch_size", 16}}, {validation, model});
+  const pipeline::Tensor& codes = out.Get("x");
+  REQUIRE(codes.shape() == std::vector<int64_t>{40, 3});
+  CHECK(out.Get("y").ToIntVector() == validation->Get("y").ToIntVector());
+  CHECK(encode.metrics.Values("latent_size") == std::vector<double>{3});
+  const std::vector<double> mse = encode.metrics.Values("reconstruction_mse");
+  REQUIRE(mse.size() == 1);
+  // The kept checkpoint's validation loss is the same mean squared error.
+  CHECK(mse[0] == Approx(Single(trainer, "chosen_val_loss")).epsilon(1e-5));
+  // Better than reconstructing every image as zeros.
+  const pipeline::Tensor& x = validation->Get("x");
+  double zero_mse = 0;
+  for (int64_t k = 0; k < x.size(); ++k) zero_mse += static_cast<double>(x.f32()[k]) * x.f32()[k];
+  zero_mse /= static_cast<double>(x.size());
+  CHECK(mse[0] < 0.7 * zero_mse);
+  CHECK(encode.metrics.Values("example_mse").size() == 2);
+  CHECK(encode.Recorded("reconstructions.png"));
+  CHECK(std::filesystem::exists(encode.dir.File("reconstructions.png")));
+
+  // The codes are linear1's outputs of the model, computed independently.
+  const auto network = stages::LoadNetwork(*model, 40);
+  network->Forward(x.f32(), 40, /*training=*/false);
+  const std::vector<float> expected = network->LayerOutput("linear1");
+  const std::vector<float> actual = Values(codes);
+  REQUIRE(actual.size() == expected.size());
+  for (size_t k = 0; k < actual.size(); ++k) CHECK(actual[k] == Approx(expected[k]).margin(1e-5));
+
+  SECTION("an unknown latent layer is refused by train") {
+    StageHarness bad(stages::TrainStage());
+    CHECK_THROWS_AS(
+        bad.Run({{"layers", layers}, {"task", "autoencode"}, {"latent", "linear7"}, {"epochs", 1}},
+                {train}, 42, kThreads),
+        pipeline::ConfigError);
+  }
+}
+
+TEST_CASE("train starts from another train's model; frozen layers stay bit-identical",
+          "[train_stage][transfer]") {
+  omp_set_num_threads(kThreads);
+  const pipeline::ArtifactPtr train = Quadrants(64, 1, 0.7);
+  const pipeline::ArtifactPtr validation = Quadrants(32, 2, 0.7);
+  StageHarness first(stages::TrainStage());
+  const pipeline::ArtifactPtr source =
+      Keep(first.Run(TrainParams(2), {train, validation}, 42, kThreads));
+  const auto source_state = stages::ReadModelState(*source);
+
+  SECTION("freeze everything but the last linear layer") {
+    Json params = TrainParams(3);
+    params["freeze"] = Json::array({"*"});
+    params["trainable"] = Json::array({"linear2"});
+    StageHarness second(stages::TrainStage());
+    const pipeline::Artifact& out = second.Run(params, {train, validation, source}, 7, kThreads);
+    CHECK(Single(second, "init_tensors_loaded") == 4);
+    CHECK(out.meta()["initialized_from"].size() == 4);
+    const auto state = stages::ReadModelState(out);
+    CHECK(Values(state.at("linear1.weight")) == Values(source_state.at("linear1.weight")));
+    CHECK(Values(state.at("linear1.bias")) == Values(source_state.at("linear1.bias")));
+    CHECK(Values(state.at("linear2.weight")) != Values(source_state.at("linear2.weight")));
+    CHECK(Values(state.at("linear2.bias")) != Values(source_state.at("linear2.bias")));
+    // Starting from trained weights: the first epoch is already good.
+    CHECK(second.metrics().Values("train_loss")[0] < first.metrics().Values("train_loss")[0]);
+  }
+  SECTION("without freezing every layer moves") {
+    StageHarness second(stages::TrainStage());
+    const pipeline::Artifact& out =
+        second.Run(TrainParams(3), {source, train, validation}, 7, kThreads);
+    CHECK(Single(second, "init_tensors_loaded") == 4);
+    const auto state = stages::ReadModelState(out);
+    CHECK(Values(state.at("linear1.weight")) != Values(source_state.at("linear1.weight")));
+    CHECK(Values(state.at("linear2.weight")) != Values(source_state.at("linear2.weight")));
+  }
+  SECTION("a model with no matching tensor is an error") {
+    Json params = TrainParams(1);
+    params["layers"] = Json::array({{{"type", "flatten"}},
+                                    {{"type", "linear"}, {"out", 8}},
+                                    {{"type", "relu"}},
+                                    {{"type", "linear"}, {"out", 4}, {"name", "head"}}});
+    StageHarness second(stages::TrainStage());
+    CHECK_THAT(ThrownMessage<pipeline::StageError>([&] {
+                 second.Run(params, {train, source}, 7, kThreads);
+               }),
+               Catch::Matchers::Contains("matches"));
+  }
+}
