@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "stages/common/scatter_plot.h"
 #include "stages/reduce/pca.h"
 
 namespace stages {
@@ -32,7 +33,13 @@ void RunPca(pipeline::StageContext& ctx) {
   for (const auto& [name, tensor] : apply_to.tensors()) {
     if (name != "x") out.Put(name, tensor);
   }
-  out.Put("x", pipeline::Tensor::FromMatrix(PcaTransform(model, apply_x.MatrixF(), whiten)));
+  const pipeline::RowMatrixXf projected = PcaTransform(model, apply_x.MatrixF(), whiten);
+  if (params.GetBool("plot") && options.components == 2) {
+    const pipeline::Tensor* labels = apply_to.Find("y");
+    WritePng(RenderScatterPlot(projected, labels ? labels->ToIntVector() : std::vector<int32_t>{}),
+             ctx.FilePath("pca.png", "png"));
+  }
+  out.Put("x", pipeline::Tensor::FromMatrix(projected));
   out.Put("pca_mean", pipeline::Tensor::FromVector(ToStdVector(model.mean)));
   out.Put("pca_components", pipeline::Tensor::FromMatrix(model.components));
   out.Put("pca_explained_variance",
@@ -63,6 +70,7 @@ pipeline::StageType PcaStage() {
   type.params = {
       ParamSpec::Int("components", 2, "number of principal components kept (<= features)").Min(1),
       ParamSpec::Bool("whiten", false, "scale each component to unit variance"),
+      ParamSpec::Bool("plot", true, "with components = 2, write pca.png coloured by y"),
       ParamSpec::String("solver", "auto",
                         "exact (covariance eigenvectors), randomized (Halko et al. 2011) or "
                         "auto (randomized when max(N,D) > 500 and components < 0.8 min(N,D))")

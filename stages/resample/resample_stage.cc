@@ -1,5 +1,7 @@
 #include "stages/resample/resample_stage.h"
 
+#include <algorithm>
+
 #include "pipeline/errors.h"
 #include "stages/resample/class_counts.h"
 #include "stages/resample/class_weights.h"
@@ -28,13 +30,31 @@ void RunSubset(pipeline::StageContext& ctx) {
   options.limit = ctx.params().GetInt("limit");
   options.shuffle = ctx.params().GetBool("shuffle");
   options.stratified = ctx.params().GetBool("stratified");
+  const std::vector<int64_t> wanted = ctx.params().GetIntList("classes");
   std::vector<int32_t> labels;
   int64_t classes = 0;
-  if (options.stratified) {
+  if (options.stratified || !wanted.empty()) {
     labels = InputLabels(ctx);
     classes = InputClassCount(ctx, labels);
   }
-  PutSelectedRows(ctx, SubsetRows(labels, ExampleCount(ctx), classes, options, ctx.rng()));
+  if (wanted.empty()) {
+    PutSelectedRows(ctx, SubsetRows(labels, ExampleCount(ctx), classes, options, ctx.rng()));
+  } else {
+    // Only the rows of the wanted classes, in input order; then the subset among them.
+    CheckChosenClasses(wanted, classes);
+    std::vector<int64_t> candidates;
+    std::vector<int32_t> candidate_labels;
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (std::find(wanted.begin(), wanted.end(), labels[i]) == wanted.end()) continue;
+      candidates.push_back(static_cast<int64_t>(i));
+      candidate_labels.push_back(labels[i]);
+    }
+    std::vector<int64_t> rows = SubsetRows(candidate_labels,
+                                           static_cast<int64_t>(candidates.size()), classes,
+                                           options, ctx.rng());
+    for (int64_t& row : rows) row = candidates[static_cast<size_t>(row)];
+    PutSelectedRows(ctx, rows);
+  }
   LogOutputCounts(ctx);
 }
 
@@ -92,6 +112,8 @@ pipeline::StageType SubsetStage() {
       ParamSpec::Int("limit", 0, "examples kept; 0 keeps all").Min(0),
       ParamSpec::Bool("shuffle", true, "random choice and order; false: the first rows in order"),
       ParamSpec::Bool("stratified", false, "keep the class proportions when limiting"),
+      ParamSpec::List("classes", pipeline::Json::array(),
+                      "keep only examples of these classes ([] = all), e.g. a two-class set"),
   };
   type.run = RunSubset;
   return type;

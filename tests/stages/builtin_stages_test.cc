@@ -16,8 +16,11 @@ TEST_CASE("builtin stage types are unique and fully declared", "[builtin_stages]
     for (const pipeline::ParamSpec& spec : type.params) {
       INFO("parameter " << spec.name);
       CHECK_FALSE(spec.help.empty());
-      // Only parameters that name the data itself may be required.
-      if (spec.required()) CHECK((spec.name == "path" || spec.name == "dir" || spec.name == "classes"));
+      // Only parameters that name the data itself (or the network) may be required.
+      if (spec.required()) {
+        CHECK((spec.name == "path" || spec.name == "dir" || spec.name == "classes" ||
+               spec.name == "layers"));
+      }
       if (spec.default_value.is_number()) {
         const double value = spec.default_value.get<double>();
         if (spec.min) CHECK(value >= *spec.min);
