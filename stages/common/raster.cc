@@ -30,43 +30,43 @@ const Glyph* FindGlyph(char c) {
 
 }  // namespace
 
-Raster::Raster(int width, int height, Rgb background)
-    : width_(std::max(1, width)),
-      height_(std::max(1, height)),
-      pixels_(static_cast<size_t>(width_) * static_cast<size_t>(height_) * 3) {
-  FillRect(0, 0, width_, height_, background);
+RgbImage::RgbImage(int image_width, int image_height)
+    : width(image_width),
+      height(image_height),
+      pixels(static_cast<size_t>(image_width) * static_cast<size_t>(image_height) * 3, 255) {}
+
+void RgbImage::Set(int x, int y, const uint8_t* rgb) {
+  if (x < 0 || y < 0 || x >= width || y >= height) return;
+  std::copy(rgb, rgb + 3, &pixels[(static_cast<size_t>(y) * static_cast<size_t>(width) +
+                                   static_cast<size_t>(x)) * 3]);
 }
 
-void Raster::FillRect(int x, int y, int w, int h, Rgb color) {
-  const int x0 = std::max(0, x), x1 = std::min(width_, x + w);
-  const int y0 = std::max(0, y), y1 = std::min(height_, y + h);
+void FillRect(RgbImage& image, int x, int y, int w, int h, Rgb color) {
+  const uint8_t rgb[3] = {color.r, color.g, color.b};
+  const int x0 = std::max(0, x), x1 = std::min(image.width, x + w);
+  const int y0 = std::max(0, y), y1 = std::min(image.height, y + h);
   for (int row = y0; row < y1; ++row) {
-    uint8_t* p = &pixels_[(static_cast<size_t>(row) * width_ + x0) * 3];
-    for (int column = x0; column < x1; ++column, p += 3) {
-      p[0] = color.r;
-      p[1] = color.g;
-      p[2] = color.b;
-    }
+    for (int column = x0; column < x1; ++column) image.Set(column, row, rgb);
   }
 }
 
-void Raster::DrawGrey(int x, int y, const float* image, int rows, int cols, int scale) {
+void DrawGrey(RgbImage& image, int x, int y, const float* grey, int rows, int cols, int scale) {
   for (int r = 0; r < rows; ++r) {
     for (int c = 0; c < cols; ++c) {
-      const float v = std::clamp(image[r * cols + c], 0.0f, 1.0f);
+      const float v = std::clamp(grey[r * cols + c], 0.0f, 1.0f);
       const auto level = static_cast<uint8_t>(std::lround(v * 255.0f));
-      FillRect(x + c * scale, y + r * scale, scale, scale, {level, level, level});
+      FillRect(image, x + c * scale, y + r * scale, scale, scale, {level, level, level});
     }
   }
 }
 
-void Raster::DrawText(int x, int y, const std::string& text, int scale, Rgb color) {
+void DrawText(RgbImage& image, int x, int y, const std::string& text, int scale, Rgb color) {
   for (char c : text) {
     if (const Glyph* glyph = FindGlyph(c)) {
       for (int row = 0; row < 5; ++row) {
         for (int bit = 0; bit < 3; ++bit) {
           if (glyph->rows[row] & (4 >> bit)) {
-            FillRect(x + bit * scale, y + row * scale, scale, scale, color);
+            FillRect(image, x + bit * scale, y + row * scale, scale, scale, color);
           }
         }
       }
@@ -75,17 +75,17 @@ void Raster::DrawText(int x, int y, const std::string& text, int scale, Rgb colo
   }
 }
 
-int Raster::TextWidth(const std::string& text, int scale) {
+int TextWidth(const std::string& text, int scale) {
   return text.empty() ? 0 : static_cast<int>(text.size()) * 4 * scale - scale;
 }
 
-void Raster::SavePng(const std::string& path) const {
-  WritePngFile(path, width_, height_, 3, pixels_.data());
+void WritePng(const RgbImage& image, const std::string& path) {
+  WritePngFile(path, image.width, image.height, 3, image.pixels.data());
 }
 
 Rgb BlueScale(double t) {
   t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0);
-  // White → #08306b (the dark end of a common sequential blue palette).
+  // White to #08306b, the dark end of a common sequential blue palette.
   auto mix = [t](int from, int to) {
     return static_cast<uint8_t>(std::lround(from + (to - from) * t));
   };

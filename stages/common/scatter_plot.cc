@@ -6,7 +6,6 @@
 
 #include "pipeline/errors.h"
 
-#include "stages/common/png_file.h"
 
 namespace stages {
 namespace {
@@ -32,17 +31,6 @@ void DrawBox(RgbImage& image, int left, int top, int right, int bottom) {
 }
 
 }  // namespace
-
-RgbImage::RgbImage(int image_width, int image_height)
-    : width(image_width),
-      height(image_height),
-      pixels(static_cast<size_t>(image_width) * static_cast<size_t>(image_height) * 3, 255) {}
-
-void RgbImage::Set(int x, int y, const uint8_t* rgb) {
-  if (x < 0 || y < 0 || x >= width || y >= height) return;
-  std::copy(rgb, rgb + 3, &pixels[(static_cast<size_t>(y) * static_cast<size_t>(width) +
-                                   static_cast<size_t>(x)) * 3]);
-}
 
 const uint8_t* LabelColor(int32_t label) { return label < 0 ? kUnlabelled : kTab10[label % 10]; }
 
@@ -91,10 +79,6 @@ RgbImage RenderScatterPlot(const Eigen::Ref<const pipeline::RowMatrixXf>& points
     }
   }
   return image;
-}
-
-void WritePng(const RgbImage& image, const std::string& path) {
-  WritePngFile(path, image.width, image.height, 3, image.pixels.data());
 }
 
 }  // namespace stages

@@ -15,18 +15,9 @@
 #include <vector>
 
 #include "pipeline/tensor.h"
+#include "stages/common/raster.h"
 
 namespace stages {
-
-struct RgbImage {
-  int width = 0;
-  int height = 0;
-  std::vector<uint8_t> pixels;  // row-major, 3 bytes per pixel
-
-  RgbImage(int image_width, int image_height);  // filled white
-  const uint8_t* At(int x, int y) const { return &pixels[(static_cast<size_t>(y) * width + x) * 3]; }
-  void Set(int x, int y, const uint8_t* rgb);  // ignores pixels outside the image
-};
 
 struct ScatterPlotOptions {
   int width = 800;       // pixels
@@ -43,8 +34,5 @@ const uint8_t* LabelColor(int32_t label);
 RgbImage RenderScatterPlot(const Eigen::Ref<const pipeline::RowMatrixXf>& points,
                            const std::vector<int32_t>& labels,
                            const ScatterPlotOptions& options = {});
-
-// Writes the image as PNG; throws pipeline::StageError when the file cannot be written.
-void WritePng(const RgbImage& image, const std::string& path);
 
 }  // namespace stages

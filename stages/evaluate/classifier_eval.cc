@@ -28,26 +28,26 @@ void DrawConfusionPng(const std::string& path, const ConfusionMatrix& matrix) {
   const Eigen::MatrixXd rates = RowNormalized(matrix);
   const int n = static_cast<int>(matrix.classes.size());
   const int cell = 36, margin = 30, scale = 2;
-  Raster raster(margin + n * cell + 8, margin + n * cell + 8);
+  RgbImage image(margin + n * cell + 8, margin + n * cell + 8);
   for (int i = 0; i < n; ++i) {
     const std::string label = std::to_string(matrix.classes[static_cast<size_t>(i)]);
-    const int text_w = Raster::TextWidth(label, scale);
-    raster.DrawText(margin + i * cell + (cell - text_w) / 2, 10, label, scale, {60, 60, 60});
-    raster.DrawText(margin - text_w - 8, margin + i * cell + (cell - 10) / 2, label, scale,
+    const int text_w = TextWidth(label, scale);
+    DrawText(image, margin + i * cell + (cell - text_w) / 2, 10, label, scale, {60, 60, 60});
+    DrawText(image, margin - text_w - 8, margin + i * cell + (cell - 10) / 2, label, scale,
                     {60, 60, 60});
     for (int j = 0; j < n; ++j) {
       const double rate = rates(i, j);
       const int x = margin + j * cell, y = margin + i * cell;
-      raster.FillRect(x, y, cell - 1, cell - 1, BlueScale(std::sqrt(rate)));
+      FillRect(image, x, y, cell - 1, cell - 1, BlueScale(std::sqrt(rate)));
       if (matrix.counts(i, j) > 0) {
         const std::string text = Percent(rate);
         const Rgb ink = rate > 0.3 ? Rgb{255, 255, 255} : Rgb{20, 20, 20};
-        raster.DrawText(x + (cell - Raster::TextWidth(text, scale)) / 2, y + (cell - 10) / 2,
+        DrawText(image, x + (cell - TextWidth(text, scale)) / 2, y + (cell - 10) / 2,
                         text, scale, ink);
       }
     }
   }
-  raster.SavePng(path);
+  WritePng(image, path);
 }
 
 // Up to 60 misclassified images in rows of 10; under each, "true-predicted".
@@ -59,17 +59,17 @@ void DrawMisclassifiedPng(const std::string& path, const pipeline::Tensor& x,
   const int count = static_cast<int>(std::min<size_t>(rows.size(), 60));
   const int tile_w = static_cast<int>(w) * scale + 8, tile_h = static_cast<int>(h) * scale + 20;
   const int grid_rows = (count + columns - 1) / columns;
-  Raster raster(columns * tile_w, std::max(1, grid_rows) * tile_h);
+  RgbImage image(columns * tile_w, std::max(1, grid_rows) * tile_h);
   for (int k = 0; k < count; ++k) {
     const int64_t row = rows[static_cast<size_t>(k)];
     const int x0 = (k % columns) * tile_w + 4, y0 = (k / columns) * tile_h + 4;
-    raster.DrawGrey(x0, y0, x.f32() + row * x.row_size(), static_cast<int>(h),
+    DrawGrey(image, x0, y0, x.f32() + row * x.row_size(), static_cast<int>(h),
                     static_cast<int>(w), scale);
-    raster.DrawText(x0, y0 + static_cast<int>(h) * scale + 3,
+    DrawText(image, x0, y0 + static_cast<int>(h) * scale + 3,
                     std::to_string(truth[row]) + "-" + std::to_string(predicted[row]), 2,
                     {180, 30, 30});
   }
-  raster.SavePng(path);
+  WritePng(image, path);
 }
 
 void WriteCsv(const std::string& path, const std::string& text) {

@@ -19,14 +19,14 @@ void DrawReconstructions(const std::string& path, const pipeline::Tensor& x,
   const int scale = 2, columns = 12, gap = 4;
   const int groups = static_cast<int>((count + columns - 1) / columns);
   const int tile_w = w * scale + gap, tile_h = h * scale + gap;
-  Raster raster(columns * tile_w + gap, groups * (2 * tile_h + 3 * gap) + gap);
+  RgbImage image(columns * tile_w + gap, groups * (2 * tile_h + 3 * gap) + gap);
   for (int64_t k = 0; k < count; ++k) {
     const int x0 = gap + static_cast<int>(k % columns) * tile_w;
     const int y0 = gap + static_cast<int>(k / columns) * (2 * tile_h + 3 * gap);
-    raster.DrawGrey(x0, y0, x.f32() + k * x.row_size(), h, w, scale);
-    raster.DrawGrey(x0, y0 + tile_h, reconstructions.data() + k * x.row_size(), h, w, scale);
+    DrawGrey(image, x0, y0, x.f32() + k * x.row_size(), h, w, scale);
+    DrawGrey(image, x0, y0 + tile_h, reconstructions.data() + k * x.row_size(), h, w, scale);
   }
-  raster.SavePng(path);
+  WritePng(image, path);
 }
 
 void RunEncode(pipeline::StageContext& ctx) {
