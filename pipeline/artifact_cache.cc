@@ -36,6 +36,10 @@ std::string ArtifactCache::FinalDir(const std::string& key) const {
   return root_ + "/" + key.substr(0, 2) + "/" + key;
 }
 
+std::string ArtifactCache::ResumeDir(const std::string& key) const {
+  return FinalDir(key) + ".resume";
+}
+
 std::string ArtifactCache::OutputPath(const std::string& key) const {
   return FinalDir(key) + "/output.art";
 }
@@ -96,6 +100,7 @@ CommitResult ArtifactCache::Commit(const std::string& key, const std::string& te
   }
   fs::rename(temp_dir, final_dir, ec);
   if (ec) throw StoreError("cannot move " + temp_dir + " to " + final_dir + ": " + ec.message());
+  fs::remove_all(ResumeDir(key), ec);  // progress of earlier attempts is no longer needed
   if (sync) FsyncPath(fs::path(final_dir).parent_path().string(), true);
   return result;
 }

@@ -48,6 +48,12 @@ class ArtifactCache {
   std::string OutputPath(const std::string& key) const;
   bool Has(const std::string& key) const;
 
+  // A folder that survives failed and interrupted executions of `key` (not removed by
+  // RemoveStaleTempDirs), for a long stage's progress, e.g. a trainer's state after each
+  // epoch, so the next attempt continues instead of starting over. Created on demand; Commit
+  // removes it.
+  std::string ResumeDir(const std::string& key) const;
+
   // A new empty temporary folder for one execution of `key`.
   std::string CreateTempDir(const std::string& key);
   // Writes `artifact` as output.art into `temp_dir`, makes everything durable and moves the

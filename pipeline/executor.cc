@@ -22,6 +22,7 @@ StageOutcome ExecuteStage(const StageExecution& execution, ArtifactCache& cache,
     StageContext context(*execution.type, Params(execution.params), execution.inputs,
                          execution.seed, clock, execution.threads, metrics, temp_dir,
                          cancel_flag);
+    if (execution.resumable) context.set_resume_dir(cache.ResumeDir(execution.key));
     context.CheckCancelled();
     tbb::task_arena arena(execution.threads);
     arena.execute([&] {

@@ -23,6 +23,9 @@ struct StageExecution {
   std::vector<ArtifactPtr> inputs;
   uint64_t seed = 0;
   int threads = 1;
+  // Offer the stage a resume folder (StageContext::resume_dir) kept across attempts; the
+  // scheduler does, `reproduce` does not (it re-executes from scratch).
+  bool resumable = false;
 };
 
 struct StageOutcome {

@@ -162,6 +162,7 @@ void Scheduler::RunOne(State& state) {
     execution.inputs = GatherInputs(state, node_index);
     execution.seed = node.seed;
     execution.threads = threads;
+    execution.resumable = true;
     StageMetricSink metrics(writer_, node.key);
     outcome = ExecuteStage(execution, cache_, clock_, metrics, cancel_flag_);
   } catch (const std::exception& e) {

@@ -94,6 +94,13 @@ class StageContext {
   std::string FilePath(const std::string& file_name, const std::string& kind);
   const std::vector<StageFile>& files() const { return files_; }
 
+  // A folder for progress that should survive an interrupted or failed attempt of this stage
+  // (a trainer's state after each epoch), so the next attempt continues from it; removed once
+  // the stage succeeds. Empty when the caller offers none (tests, reproduce). A stage that
+  // resumes must produce exactly what an uninterrupted attempt would.
+  const std::string& resume_dir() const { return resume_dir_; }
+  void set_resume_dir(std::string dir) { resume_dir_ = std::move(dir); }
+
   // Throws Interrupted after Ctrl-C; long loops call it once per iteration.
   void CheckCancelled() const;
   bool cancelled() const;
@@ -108,6 +115,7 @@ class StageContext {
   int threads_;
   MetricSink& metrics_;
   std::string output_dir_;
+  std::string resume_dir_;
   const std::atomic<bool>* cancel_flag_;
   Artifact output_;
   std::vector<StageFile> files_;

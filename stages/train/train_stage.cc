@@ -1,6 +1,9 @@
 #include "stages/train/train_stage.h"
 
 #include <cmath>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,9 +11,13 @@
 #include "pipeline/errors.h"
 #include "stages/train/model_artifact.h"
 #include "stages/train/trainer.h"
+#include "stages/train/trainer_checkpoint.h"
 
 namespace stages {
 namespace {
+
+// Minimum training time between two saves of the resume checkpoint.
+constexpr double kCheckpointSeconds = 5.0;
 
 std::vector<std::string> StringList(const pipeline::Json& list, const std::string& key) {
   std::vector<std::string> names;
@@ -99,44 +106,80 @@ void RunTrain(pipeline::StageContext& ctx) {
     if (classify) validation.y = &validation_set->Get("y");
   }
 
-  Trainer trainer(options, ctx.rng());
+  auto trainer = std::make_unique<Trainer>(options, ctx.rng());
+  const std::map<std::string, pipeline::Tensor> initial =
+      inputs.model != nullptr ? ReadModelState(*inputs.model)
+                              : std::map<std::string, pipeline::Tensor>{};
   if (inputs.model != nullptr) {
-    const std::vector<std::string> loaded = trainer.LoadInitialState(ReadModelState(*inputs.model));
+    const std::vector<std::string> loaded = trainer->LoadInitialState(initial);
     ctx.Metric("init_tensors_loaded", static_cast<double>(loaded.size()));
     ctx.output().meta()["initialized_from"] = loaded;
   }
   int64_t parameter_count = 0;
-  for (const nn::LayerInfo& layer : trainer.network().Summary()) parameter_count += layer.parameters;
+  for (const nn::LayerInfo& layer : trainer->network().Summary()) {
+    parameter_count += layer.parameters;
+  }
   ctx.Metric("parameters", static_cast<double>(parameter_count));
 
+  // Per-epoch metrics, kept so that an attempt resumed from a checkpoint can log them again.
+  std::vector<LoggedMetric> history;
+  auto log = [&](const std::string& name, int64_t step, double value) {
+    ctx.Metric(name, step, value);
+    history.push_back({name, step, value});
+  };
+  const std::string checkpoint_path =
+      ctx.resume_dir().empty() ? std::string() : ctx.resume_dir() + "/trainer.art";
+  if (!checkpoint_path.empty()) {
+    if (std::optional<TrainerCheckpoint> saved = LoadTrainerCheckpoint(checkpoint_path)) {
+      try {
+        trainer->LoadState(saved->state);
+        for (const LoggedMetric& m : saved->history) log(m.name, m.step, m.value);
+      } catch (const std::exception&) {
+        // Made on another machine (other layouts) or by other code: start over.
+        history.clear();
+        trainer = std::make_unique<Trainer>(options, ctx.rng());
+        if (inputs.model != nullptr) trainer->LoadInitialState(initial);
+      }
+    }
+  }
+
   pipeline::Clock& clock = ctx.clock();
-  while (!trainer.finished()) {
+  double last_save = clock.MonotonicSeconds();
+  while (!trainer->finished()) {
     const double start = clock.MonotonicSeconds();
     double train_end = start;
-    const EpochResult r = trainer.RunEpoch(train, validation, [&] {
+    const EpochResult r = trainer->RunEpoch(train, validation, [&] {
       ctx.CheckCancelled();
       train_end = clock.MonotonicSeconds();
     });
     const double end = clock.MonotonicSeconds();
-    ctx.Metric("lr", r.epoch, r.lr);
-    ctx.Metric("train_loss", r.epoch, r.train_loss);
-    if (classify) ctx.Metric("train_accuracy", r.epoch, r.train_accuracy);
+    log("lr", r.epoch, r.lr);
+    log("train_loss", r.epoch, r.train_loss);
+    if (classify) log("train_accuracy", r.epoch, r.train_accuracy);
     if (r.has_validation) {
-      ctx.Metric("val_loss", r.epoch, r.validation.loss);
-      if (classify) ctx.Metric("val_accuracy", r.epoch, r.validation.accuracy);
+      log("val_loss", r.epoch, r.validation.loss);
+      if (classify) log("val_accuracy", r.epoch, r.validation.accuracy);
     }
-    ctx.Metric("epoch_time", r.epoch, end - start);
+    log("epoch_time", r.epoch, end - start);
     if (train_end > start) {
-      ctx.Metric("images_per_s", r.epoch, static_cast<double>(r.examples) / (train_end - start));
+      log("images_per_s", r.epoch, static_cast<double>(r.examples) / (train_end - start));
+    }
+    // Save progress every few seconds of training (not after the last epoch: the stage is
+    // about to finish, and its output replaces the checkpoint).
+    if (!checkpoint_path.empty() && !trainer->finished() &&
+        end - last_save >= kCheckpointSeconds) {
+      SaveTrainerCheckpoint({trainer->SaveState(), history}, checkpoint_path);
+      last_save = clock.MonotonicSeconds();
     }
   }
+  Trainer& trained = *trainer;
 
   const bool keep_last = params.GetString("keep") == "last";
-  const EarlyStopping& policy = trainer.early_stopping();
-  const int64_t kept_epoch = keep_last ? trainer.epochs_done() : trainer.kept_epoch();
-  ctx.Metric("epochs_run", static_cast<double>(trainer.epochs_done()));
-  ctx.Metric("iterations_run", static_cast<double>(trainer.steps_done()));
-  ctx.Metric("stopped_epoch", static_cast<double>(trainer.epochs_done()));
+  const EarlyStopping& policy = trained.early_stopping();
+  const int64_t kept_epoch = keep_last ? trained.epochs_done() : trained.kept_epoch();
+  ctx.Metric("epochs_run", static_cast<double>(trained.epochs_done()));
+  ctx.Metric("iterations_run", static_cast<double>(trained.steps_done()));
+  ctx.Metric("stopped_epoch", static_cast<double>(trained.epochs_done()));
   ctx.Metric("early_stopped", policy.stopped() ? 1.0 : 0.0);
   ctx.Metric("chosen_epoch", static_cast<double>(kept_epoch));
 
@@ -147,14 +190,14 @@ void RunTrain(pipeline::StageContext& ctx) {
   model.loss = options.loss;
   model.classes = classify ? options.classes : 0;
   model.latent = params.GetString("latent");
-  if (!model.latent.empty()) trainer.network().LayerOutputShape(model.latent);  // checks the name
+  if (!model.latent.empty()) trained.network().LayerOutputShape(model.latent);  // checks the name
 
   std::map<std::string, pipeline::Tensor> state =
-      keep_last ? trainer.network().StateDict() : trainer.KeptState();
+      keep_last ? trained.network().StateDict() : trained.KeptState();
   if (validation.x != nullptr) {
     // The kept checkpoint's own validation figures, recomputed from its weights.
-    trainer.network().LoadStateDict(state, /*strict=*/true);
-    const Evaluation chosen = trainer.Evaluate(validation);
+    trained.network().LoadStateDict(state, /*strict=*/true);
+    const Evaluation chosen = trained.Evaluate(validation);
     ctx.Metric("chosen_val_loss", chosen.loss);
     if (classify) ctx.Metric("chosen_val_accuracy", chosen.accuracy);
   }
@@ -164,11 +207,11 @@ void RunTrain(pipeline::StageContext& ctx) {
   meta.erase("model");
   for (auto& [key, value] : meta.items()) out.meta()[key] = value;
   PutModel(out, model, state);
-  out.meta()["training"] = {{"epochs_run", trainer.epochs_done()},
+  out.meta()["training"] = {{"epochs_run", trained.epochs_done()},
                             {"chosen_epoch", kept_epoch},
                             {"early_stopped", policy.stopped()},
                             {"policy", policy.name()},
-                            {"optimizer", trainer.optimizer().name()},
+                            {"optimizer", trained.optimizer().name()},
                             {"examples", x.rows()}};
 }
 

@@ -5,12 +5,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <optional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "pipeline/errors.h"
+#include "stages/train/trainer_checkpoint.h"
 #include "tests/stages/stage_harness.h"
+#include "tests/support/temp_dir.h"
 
 using pipeline::Json;
 using stages::EpochResult;
@@ -410,5 +414,52 @@ TEST_CASE("trainer: class weights change the training", "[trainer][train]") {
     CHECK_THAT(
         ThrownMessage<pipeline::ConfigError>([&] { Trainer built(options, pipeline::Rng(1)); }),
         Catch::Matchers::Contains("3 class weights for 4 classes"));
+  });
+}
+
+TEST_CASE("trainer: a checkpoint file round-trips the state and its metric history",
+          "[trainer][train][resume]") {
+  const DataSet train = Quadrants(70, 4, 31, 0.8);
+  const DataSet validation = Quadrants(40, 4, 32, 0.8);
+  TrainerOptions options = ClassifyOptions(SmallCnn(4), 4, 3);
+  options.optimizer = {{"optimizer", "adam"}, {"lr", 0.01}};
+  options.early_stopping = {{"policy", "counter"}};
+  const pipeline::Rng rng(7);
+  testing_support::TempDir dir;
+  const std::string path = dir.path() + "/resume/trainer.art";
+  InOneThread([&] {
+    Trainer uninterrupted(options, rng);
+    std::vector<EpochResult> results;
+    while (!uninterrupted.finished()) {
+      results.push_back(uninterrupted.RunEpoch(train.view(), validation.view()));
+    }
+    {
+      Trainer first(options, rng);
+      first.RunEpoch(train.view(), validation.view());
+      first.RunEpoch(train.view(), validation.view());
+      stages::SaveTrainerCheckpoint(
+          {first.SaveState(), {{"train_loss", 1, 0.25}, {"val_accuracy", 2, 1.0 / 3.0}}}, path);
+    }
+    const std::optional<stages::TrainerCheckpoint> loaded = stages::LoadTrainerCheckpoint(path);
+    REQUIRE(loaded.has_value());
+    REQUIRE(loaded->history.size() == 2);
+    CHECK(loaded->history[1].name == "val_accuracy");
+    CHECK(loaded->history[1].step == 2);
+    CHECK(loaded->history[1].value == 1.0 / 3.0);  // doubles survive exactly
+    Trainer resumed(options, rng);
+    resumed.LoadState(loaded->state);
+    const EpochResult third = resumed.RunEpoch(train.view(), validation.view());
+    CHECK(third.train_loss == results[2].train_loss);
+    CHECK(third.validation.loss == results[2].validation.loss);
+    CHECK(resumed.optimizer().ExportState() != stages::OptimizerState{});
+
+    // A damaged file is ignored (the next attempt starts over), as is a missing one.
+    {
+      std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+      file.seekp(200);
+      file.put('\x7f');
+    }
+    CHECK_FALSE(stages::LoadTrainerCheckpoint(path).has_value());
+    CHECK_FALSE(stages::LoadTrainerCheckpoint(dir.path() + "/none.art").has_value());
   });
 }
