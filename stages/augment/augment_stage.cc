@@ -38,6 +38,7 @@ CopyPlan PlanCopies(const pipeline::Params& params) {
   plan.common = TransformPipeline::Parse(params.Get("transforms"), "transforms");
   const pipeline::Json& copy_lists = params.Get("copy_transforms");
   const int64_t copies = params.GetInt("copies");
+  if (copies == 0) return plan;  // no copies: the data passes through
   if (!copy_lists.is_array()) {
     throw ConfigError("augment: copy_transforms must be a list of transform lists", "", 0, 0,
                       "copy_transforms");
