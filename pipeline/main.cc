@@ -39,10 +39,6 @@ const char* kExitCodes =
 }  // namespace
 
 int main(int argc, char** argv) {
-  // oneDNN runs on OpenMP; idle OpenMP threads should sleep rather than spin, or they take
-  // cores from TBB work (gathering batches, optimiser steps, other stages) and from other
-  // processes. Must be set before OpenMP starts; an explicit setting wins.
-  setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
   using pipeline::ExitCode;
   pipeline::StageRegistry registry(stages::BuiltinStages());
   pipeline::SystemClock clock;

@@ -11,6 +11,7 @@
 #include "stages/common/raster.h"
 #include "stages/evaluate/classification_metrics.h"
 #include "stages/train/model_artifact.h"
+#include "stages/train/nn/denormals.h"
 #include "stages/train/nn/loss.h"
 
 namespace stages {
@@ -101,6 +102,8 @@ void RunEvaluate(pipeline::StageContext& ctx) {
                                std::to_string(network->input_size()));
   }
 
+  const nn::ScopedFlushDenormals flush_denormals;  // as in training (denormals.h)
+  nn::FlushDenormalsInOpenMpThreads();
   const int64_t n = x.rows(), classes = network->output_size();
   pipeline::Tensor probabilities(pipeline::DType::kFloat32, {n, classes});
   std::vector<int32_t> predicted(static_cast<size_t>(n));

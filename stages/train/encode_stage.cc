@@ -8,6 +8,7 @@
 #include "pipeline/errors.h"
 #include "stages/common/raster.h"
 #include "stages/train/model_artifact.h"
+#include "stages/train/nn/denormals.h"
 
 namespace stages {
 namespace {
@@ -51,6 +52,8 @@ void RunEncode(pipeline::StageContext& ctx) {
                                " values per example, the model takes " +
                                std::to_string(network->input_size()));
   }
+  const nn::ScopedFlushDenormals flush_denormals;  // as in training (denormals.h)
+  nn::FlushDenormalsInOpenMpThreads();
   const int64_t n = x.rows(), row = x.row_size();
   const int64_t width = nn::Product(network->LayerOutputShape(layer));
   const bool autoencoder = model.task == TrainTask::kAutoencode;

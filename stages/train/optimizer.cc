@@ -27,6 +27,7 @@
 #include <cmath>
 
 #include "pipeline/errors.h"
+#include "stages/train/nn/denormals.h"
 
 namespace stages {
 namespace {
@@ -170,6 +171,7 @@ double Optimizer::Step(const std::vector<ParameterView>& params) {
     chunk.step = state.steps;
     for (size_t s = 0; s < state.slots.size(); ++s) chunk.slots[s] = state.slots[s].data() + task.begin;
 
+    const nn::ScopedFlushDenormals flush_denormals;  // decaying moments go denormal (denormals.h)
     float penalised_grad[kChunkElements];
     if (Penalised(param, penalties_)) {
       chunk_penalty[t] = ChunkPenalty(chunk.value, chunk.size, penalties_);

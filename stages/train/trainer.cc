@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "pipeline/errors.h"
+#include "stages/train/nn/denormals.h"
 #include "stages/train/nn/loss.h"
 #include "stages/train/optimizer_factory.h"
 
@@ -177,6 +178,8 @@ EpochResult Trainer::RunEpoch(const TrainData& train, const TrainData& validatio
   if (train.x == nullptr || (classify && train.y == nullptr)) {
     throw pipeline::StageError("the training set needs x" + std::string(classify ? " and y" : ""));
   }
+  const nn::ScopedFlushDenormals flush_denormals;  // see denormals.h
+  nn::FlushDenormalsInOpenMpThreads();
   EpochResult result;
   result.epoch = epochs_done_ + 1;
   result.lr = schedule_.LearningRate(epochs_done_);
@@ -261,6 +264,8 @@ Evaluation Trainer::Evaluate(const TrainData& data) {
     throw pipeline::StageError("the evaluation set has " + std::to_string(data.x->row_size()) +
                                " values per example, the network takes " + std::to_string(row));
   }
+  const nn::ScopedFlushDenormals flush_denormals;
+  nn::FlushDenormalsInOpenMpThreads();
   Evaluation evaluation;
   double loss_sum = 0;
   int64_t correct = 0;
