@@ -55,7 +55,14 @@ std::string StatusPrinter::Describe(const DagNode& node) const {
   if (it == varying_.end() || it->second.empty()) return text;
   text += "(";
   for (size_t i = 0; i < it->second.size(); ++i) {
-    text += (i ? "," : "") + it->second[i] + "=" + node.params.value(it->second[i], Json()).dump();
+    const Json value = node.params.value(it->second[i], Json());
+    std::string shown = value.dump();
+    // Long values (a network's layer list, an optimiser object) would fill the line.
+    if (shown.size() > 48) {
+      shown = value.is_array() ? "[" + std::to_string(value.size()) + " items]"
+                               : shown.substr(0, 45) + "...";
+    }
+    text += (i ? "," : "") + it->second[i] + "=" + shown;
   }
   return text + ")";
 }

@@ -7,6 +7,7 @@ step) and the test accuracy after the epoch.
 """
 import gzip
 import json
+import os
 import sys
 import time
 
@@ -61,7 +62,7 @@ def main():
     epochs, batch = int(sys.argv[4]), int(sys.argv[5])
     names = sys.argv[6:] or ["cnn", "mlp", "mlp_bn"]
     torch.set_num_threads(threads)
-    torch.manual_seed(1)
+    torch.manual_seed(int(os.environ.get("BENCH_SEED", "1")))
     networks = json.load(open(networks_path))
 
     def images(name):
