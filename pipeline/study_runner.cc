@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -100,12 +101,69 @@ std::string DefaultCacheDir(const std::string& db_path) {
   return (parent.empty() ? std::filesystem::path(".") : parent).string() + "/cache";
 }
 
+// Replaces every `init_from: "run:<id>/<stage>"` by the path of that stage's cached output.
+void ResolveRunReferences(const Study& study, Grid& grid, const std::string& db_path,
+                          const std::string& cache_dir) {
+  const std::string prefix = "run:";
+  std::unique_ptr<Store> store;
+  std::map<std::string, std::string> resolved;
+  for (RunSpec& run : grid.runs) {
+    for (size_t s = 0; s < study.stages.size(); ++s) {
+      Json& params = run.stage_params[s];
+      if (!params.contains("init_from") || !params["init_from"].is_string()) continue;
+      const std::string reference = params["init_from"].get<std::string>();
+      if (reference.compare(0, prefix.size(), prefix) != 0) continue;
+      const StageDecl& stage = study.stages[s];
+      const ParamDecl* decl = stage.FindParam("init_from");
+      const SourceMark mark = decl ? decl->mark : stage.mark;
+      const std::string key_path = "stages." + stage.name + ".init_from";
+      auto fail = [&](const std::string& why) {
+        throw ConfigError("init_from '" + reference + "': " + why, study.file, mark.line,
+                          mark.column, key_path);
+      };
+      if (!resolved.count(reference)) {
+        const std::string rest = reference.substr(prefix.size());
+        const size_t slash = rest.find('/');
+        int64_t run_id = 0;
+        try {
+          size_t used = 0;
+          run_id = std::stoll(rest.substr(0, slash), &used);
+          if (used != slash) throw std::invalid_argument("");
+        } catch (const std::exception&) {
+          fail("expected run:<run id>/<stage>, e.g. run:12/model (run ids: `pipeline status`)");
+        }
+        if (slash == std::string::npos || slash + 1 == rest.size()) {
+          fail("expected run:<run id>/<stage>, e.g. run:12/model");
+        }
+        const std::string stage_name = rest.substr(slash + 1);
+        if (!std::filesystem::exists(db_path)) fail("there is no database at " + db_path);
+        if (!store) store = std::make_unique<Store>(db_path, Store::Mode::kReadOnly);
+        std::string key;
+        for (const auto& [name, stage_key] : store->LoadRunStages(run_id)) {
+          if (name == stage_name) key = stage_key;
+        }
+        if (key.empty()) fail("run " + std::to_string(run_id) + " has no stage '" + stage_name + "'");
+        const std::string path = ArtifactCache(cache_dir).OutputPath(key);
+        if (!std::filesystem::exists(path)) {
+          fail("stage '" + stage_name + "' of run " + std::to_string(run_id) +
+               " has not finished (no " + path + ")");
+        }
+        resolved[reference] = path;
+      }
+      params["init_from"] = resolved[reference];
+    }
+  }
+}
+
 StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string>& overrides,
-                    const StageRegistry& registry) {
+                    const StageRegistry& registry, const std::string& db_path,
+                    const std::string& cache_dir) {
   StudyPlan plan;
   plan.study = LoadStudyFile(study_path);
   for (const std::string& assignment : overrides) ApplyOverride(plan.study, assignment);
   plan.grid = ExpandGrid(plan.study, registry);
+  ResolveRunReferences(plan.study, plan.grid, db_path,
+                       cache_dir.empty() ? DefaultCacheDir(db_path) : cache_dir);
   plan.dag = Dag::Build(plan.study, plan.grid);
   return plan;
 }
@@ -113,10 +171,11 @@ StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string
 ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
                   const StageRegistry& registry, Clock& clock,
                   const std::atomic<bool>* cancel_flag, FILE* out) {
-  const StudyPlan plan = PlanStudy(study_path, options.overrides, registry);
-  const Dag& dag = plan.dag;
   const std::string cache_dir =
       options.cache_dir.empty() ? DefaultCacheDir(options.db_path) : options.cache_dir;
+  const StudyPlan plan = PlanStudy(study_path, options.overrides, registry, options.db_path,
+                                   cache_dir);
+  const Dag& dag = plan.dag;
   const int cores = options.cores > 0
                         ? options.cores
                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

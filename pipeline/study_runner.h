@@ -35,8 +35,13 @@ struct StudyPlan {
   Dag dag;
 };
 
+// Loads, expands and builds the DAG. A string parameter named `init_from` written as
+// "run:<id>/<stage>" (a checkpoint from another run, e.g. of another study) is replaced by the
+// path of that stage's cached output in `cache_dir`, looked up in the database at `db_path`;
+// ConfigError if the run or its finished stage is not there.
 StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string>& overrides,
-                    const StageRegistry& registry);
+                    const StageRegistry& registry, const std::string& db_path = "",
+                    const std::string& cache_dir = "");
 
 // The cache folder used for a database when none is given.
 std::string DefaultCacheDir(const std::string& db_path);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/artifact_io.h"
 #include "pipeline/clock.h"
 #include "pipeline/errors.h"
 #include "stages/train/model_artifact.h"
@@ -106,11 +107,33 @@ void RunTrain(pipeline::StageContext& ctx) {
     if (classify) validation.y = &validation_set->Get("y");
   }
 
+  // Initial weights: a model input (a stage of this study) or `init_from` (a checkpoint file,
+  // e.g. another study's run, which `pipeline run` resolves from "run:<id>/<stage>").
+  const std::string init_from = params.GetString("init_from");
+  std::optional<pipeline::Artifact> init_file;
+  if (!init_from.empty()) {
+    if (inputs.model != nullptr) {
+      throw pipeline::ConfigError("train.init_from: the stage also has a model input; give "
+                                  "the initial weights one way");
+    }
+    if (init_from.compare(0, 4, "run:") == 0) {
+      throw pipeline::ConfigError("train.init_from: '" + init_from + "' is resolved by "
+                                  "`pipeline run` only; give a checkpoint file here");
+    }
+    init_file = pipeline::ReadArtifactFile(init_from);
+    if (!IsModel(*init_file)) {
+      throw pipeline::DataError("not a model checkpoint (it holds " + init_file->Describe() +
+                                    ")",
+                                init_from);
+    }
+  }
+  const pipeline::Artifact* init_model = inputs.model != nullptr ? inputs.model
+                                         : init_file ? &*init_file : nullptr;
   auto trainer = std::make_unique<Trainer>(options, ctx.rng());
   const std::map<std::string, pipeline::Tensor> initial =
-      inputs.model != nullptr ? ReadModelState(*inputs.model)
-                              : std::map<std::string, pipeline::Tensor>{};
-  if (inputs.model != nullptr) {
+      init_model != nullptr ? ReadModelState(*init_model)
+                            : std::map<std::string, pipeline::Tensor>{};
+  if (init_model != nullptr) {
     const std::vector<std::string> loaded = trainer->LoadInitialState(initial);
     ctx.Metric("init_tensors_loaded", static_cast<double>(loaded.size()));
     ctx.output().meta()["initialized_from"] = loaded;
@@ -138,7 +161,7 @@ void RunTrain(pipeline::StageContext& ctx) {
         // Made on another machine (other layouts) or by other code: start over.
         history.clear();
         trainer = std::make_unique<Trainer>(options, ctx.rng());
-        if (inputs.model != nullptr) trainer->LoadInitialState(initial);
+        if (init_model != nullptr) trainer->LoadInitialState(initial);
       }
     }
   }
@@ -259,6 +282,9 @@ pipeline::StageType TrainStage() {
                         "(start, cap, best_bonus, loss_bonus)"),
       ParamSpec::Bool("class_weights", false,
                       "weight the loss by the training set's class_weights tensor"),
+      ParamSpec::String("init_from", "",
+                        "initial weights from a checkpoint: another run's stage as "
+                        "run:<id>/<stage> (e.g. run:12/model), or an output.art path"),
       ParamSpec::List("freeze", Json::array(), "layers not trained (\"*\": all)"),
       ParamSpec::List("trainable", Json::array(), "layers trained even when `freeze` has \"*\""),
       ParamSpec::String("latent", "", "the layer whose output `encode` returns by default"),

@@ -17,12 +17,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <thread>
 
+#include "pipeline/artifact_io.h"
 #include "pipeline/store.h"
 #include "tests/support/temp_dir.h"
 
@@ -382,4 +384,58 @@ TEST_CASE("a diverging training run fails with 'diverged' while the other varian
   CHECK(Count(db, "SELECT count(*) FROM run_metrics WHERE run_number = 1 AND stage = 'test' AND "
                   "name = 'accuracy'") == 1);
   CHECK(Count(db, "SELECT failed FROM study_progress WHERE study = 'train_diverge'") == 1);
+}
+
+TEST_CASE("init_from run:<id>/<stage> starts from another study's checkpoint",
+          "[train_study][integration]") {
+  testing_support::TempDir dir;
+  const std::string db = dir.File("results/results.db");
+  const std::string first = dir.File("first.yaml");
+  std::ofstream(first) << SmallStudy("pretrain", "{optimizer: sgd, lr: 0.1}");
+  REQUIRE(Cli({"run", first, "--db", db, "--plain", "--cores", "1"}) == 0);
+
+  // Fine-tune run 1's model with everything but the last layer frozen.
+  auto tune_study = [&](const std::string& reference) {
+    const std::string path = dir.File("tune.yaml");
+    std::ofstream(path) << "study: tune\nseed: 5\nstages:\n"
+                           "  data: {type: blobs, n: 200, dims: 8, centers: 4, spread: 3.0}\n"
+                           "  model:\n"
+                           "    type: train\n"
+                           "    input: data\n"
+                           "    epochs: 2\n"
+                           "    init_from: " + reference + "\n"
+                           "    freeze: ['*']\n"
+                           "    trainable: [linear2]\n"
+                           "    layers:\n"
+                           "      - {type: linear, out: 16}\n"
+                           "      - {type: relu}\n"
+                           "      - {type: linear, out: 4}\n";
+    return path;
+  };
+  REQUIRE(Cli({"run", tune_study("run:1/model"), "--db", db, "--plain", "--cores", "1"}) == 0);
+  CHECK(Scalar(db, "SELECT value FROM run_metrics WHERE study = 'tune' AND "
+                   "name = 'init_tensors_loaded'") == "4.0");
+  // The frozen first layer is exactly the pretrained one: compare the two checkpoints' tensors.
+  const std::string pretrained_key =
+      Scalar(db, "SELECT stage_key FROM run_stages WHERE run_id = 1 AND stage = 'model'");
+  const std::string tuned_key = Scalar(
+      db, "SELECT rs.stage_key FROM run_stages rs JOIN runs r ON r.id = rs.run_id JOIN studies s "
+          "ON s.id = r.study_id WHERE s.name = 'tune' AND rs.stage = 'model'");
+  const std::string cache = dir.File("results/cache");
+  const pipeline::Artifact before = pipeline::ReadArtifactFile(
+      cache + "/" + pretrained_key.substr(0, 2) + "/" + pretrained_key + "/output.art");
+  const pipeline::Artifact after = pipeline::ReadArtifactFile(
+      cache + "/" + tuned_key.substr(0, 2) + "/" + tuned_key + "/output.art");
+  const pipeline::Tensor& w0 = before.Get("model/linear1.weight");
+  const pipeline::Tensor& w1 = after.Get("model/linear1.weight");
+  REQUIRE(w0.size() == w1.size());
+  CHECK(std::equal(w0.f32(), w0.f32() + w0.size(), w1.f32()));
+  const pipeline::Tensor& h0 = before.Get("model/linear2.weight");
+  const pipeline::Tensor& h1 = after.Get("model/linear2.weight");
+  CHECK_FALSE(std::equal(h0.f32(), h0.f32() + h0.size(), h1.f32()));
+
+  // A run or stage that does not exist is a configuration error (exit 2), nothing runs.
+  CHECK(Cli({"run", tune_study("run:99/model"), "--db", db, "--plain"}) == 2);
+  CHECK(Cli({"run", tune_study("run:1/nothing"), "--db", db, "--plain"}) == 2);
+  CHECK(Cli({"run", tune_study("run:x/model"), "--db", db, "--plain"}) == 2);
 }
