@@ -104,12 +104,21 @@ StudyData LoadStudyData(Store& store, const std::string& name) {
     return it - data.stage_order.begin();
   };
 
+  // Metrics whose step is an index (a class, a confusion cell, an example id), not a time:
+  // neither curves nor final values make sense for them; the tables show them.
+  auto indexed = [](const std::string& name) {
+    static const std::set<std::string> kIndexed = {
+        "class_count", "class_weight",  "class_accuracy",     "confusion", "confusion_count",
+        "misclassified", "misclassified_true", "example_mse", "train_nll"};
+    return kIndexed.count(name) > 0;
+  };
+
   std::set<std::string> metric_set;
   store.Query("SELECT f.run_id, f.stage, f.name, f.value FROM final_metrics f JOIN runs r ON "
               "r.id = f.run_id WHERE r.study_id = " + id,
               [&](const auto&, const std::vector<std::optional<std::string>>& v) {
                 auto it = by_id.find(std::stoll(v[0].value_or("0")));
-                if (it == by_id.end() || !v[3]) return;
+                if (it == by_id.end() || !v[3] || indexed(v[2].value_or(""))) return;
                 const std::string key = v[1].value_or("") + "." + v[2].value_or("");
                 data.runs[it->second].finals[key] = ToDouble(v[3]);
                 metric_set.insert(key);
@@ -122,12 +131,12 @@ StudyData LoadStudyData(Store& store, const std::string& name) {
 
   // Histories of metrics logged at more than one step.
   store.Query(
-      "SELECT r.number, rs.stage || '.' || m.name, m.step, m.value FROM metrics m "
+      "SELECT r.number, rs.stage || '.' || m.name, m.step, m.value, m.name FROM metrics m "
       "JOIN run_stages rs ON rs.stage_key = m.stage_key JOIN runs r ON r.id = rs.run_id "
       "WHERE r.study_id = " + id + " AND (m.stage_key, m.name) IN (SELECT stage_key, name FROM "
       "metrics GROUP BY 1, 2 HAVING count(*) > 1) ORDER BY 1, 2, 3",
       [&](const auto&, const std::vector<std::optional<std::string>>& v) {
-        if (!v[3]) return;
+        if (!v[3] || indexed(v[4].value_or(""))) return;
         data.histories[v[1].value_or("")][std::stoll(v[0].value_or("0"))].push_back(
             {std::stoll(v[2].value_or("0")), ToDouble(v[3])});
       });
