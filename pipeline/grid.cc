@@ -165,6 +165,27 @@ Study ApplyVariant(const Study& base, const VariantDecl& variant) {
   return study;
 }
 
+// Runs the stage type's own check on one instance's parameters; its ConfigError gets the file,
+// the parameter's position and the full key path.
+void CheckStageParams(const Study& study, const StageDecl& stage, const StageType& type,
+                      const Json& params, const std::map<std::string, SourceMark>& marks) {
+  if (!type.check) return;
+  try {
+    type.check(Params(params));
+  } catch (const ConfigError& e) {
+    const std::string param = e.key_path();
+    std::string message = e.what();
+    const std::string prefix = "'" + param + "': ";
+    if (!param.empty() && message.compare(0, prefix.size(), prefix) == 0) {
+      message = message.substr(prefix.size());
+    }
+    auto mark = marks.find(stage.name + "." + param);
+    const SourceMark where = mark != marks.end() ? mark->second : stage.mark;
+    throw ConfigError(message, study.file, where.line, where.column,
+                      "stages." + stage.name + (param.empty() ? "" : "." + param));
+  }
+}
+
 void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
                const std::string& variant, Grid& grid, std::set<std::string>& swept) {
   std::vector<Fixed> fixed;
@@ -244,7 +265,8 @@ void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
     RunSpec run;
     run.variant = variant;
     run.seed = flat["seed"].get<uint64_t>();
-    for (const StageDecl& stage : study.stages) {
+    for (size_t s = 0; s < study.stages.size(); ++s) {
+      const StageDecl& stage = study.stages[s];
       Json params = Json::object();
       const std::string prefix = stage.name + ".";
       for (auto it = flat.begin(); it != flat.end(); ++it) {
@@ -252,6 +274,7 @@ void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
           params[it.key().substr(prefix.size())] = it.value();
         }
       }
+      CheckStageParams(study, stage, *types[s], params, marks);
       run.stage_params.push_back(std::move(params));
     }
     if (!variant.empty()) flat["variant"] = variant;

@@ -48,6 +48,11 @@ struct StageType {
   int max_inputs = 0;
   std::vector<ParamSpec> params;
   std::function<void(StageContext&)> run;
+  // Optional: checks one stage instance's resolved parameters when the study is expanded,
+  // before anything runs (a network's layer list, an optimiser's settings), so mistakes inside
+  // structured parameters are reported with the file, line and key like any other. Throws
+  // ConfigError whose key_path() is the parameter's name.
+  std::function<void(const Params&)> check;
 
   const ParamSpec* FindParam(const std::string& param) const;
 };

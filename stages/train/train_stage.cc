@@ -1,6 +1,7 @@
 #include "stages/train/train_stage.h"
 
 #include <cmath>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -10,7 +11,11 @@
 #include "pipeline/artifact_io.h"
 #include "pipeline/clock.h"
 #include "pipeline/errors.h"
+#include "stages/train/early_stopping.h"
+#include "stages/train/lr_schedule.h"
 #include "stages/train/model_artifact.h"
+#include "stages/train/nn/layer_spec.h"
+#include "stages/train/optimizer_factory.h"
 #include "stages/train/trainer.h"
 #include "stages/train/trainer_checkpoint.h"
 
@@ -238,6 +243,29 @@ void RunTrain(pipeline::StageContext& ctx) {
                             {"examples", x.rows()}};
 }
 
+// The structured parameters, checked when the study is expanded (shapes need the data and are
+// checked when the stage runs).
+void CheckTrainParams(const pipeline::Params& params) {
+  auto as = [](const std::string& param, const std::function<void()>& check) {
+    try {
+      check();
+    } catch (const pipeline::ConfigError& e) {
+      throw pipeline::ConfigError(e.what(), "", 0, 0, param);
+    }
+  };
+  TrainTask task = TrainTask::kClassify;
+  as("task", [&] { task = ParseTrainTask(params.GetString("task"), "task"); });
+  as("loss", [&] { ParseTrainLoss(params.GetString("loss"), task, "loss"); });
+  as("layers", [&] { nn::ParseLayerSpecs(params.Get("layers")); });
+  double lr = 0.01;
+  as("optimizer", [&] { lr = MakeOptimizer(params.Get("optimizer"), "optimizer")->lr(); });
+  as("lr_schedule", [&] { MakeLrSchedule(params.Get("lr_schedule"), lr, "lr_schedule"); });
+  as("early_stopping",
+     [&] { MakeEarlyStopping(params.Get("early_stopping"), "early_stopping"); });
+  as("freeze", [&] { StringList(params.Get("freeze"), "freeze"); });
+  as("trainable", [&] { StringList(params.Get("trainable"), "trainable"); });
+}
+
 }  // namespace
 
 pipeline::StageType TrainStage() {
@@ -293,6 +321,7 @@ pipeline::StageType TrainStage() {
           .Choices({"best", "last"}),
   };
   type.run = RunTrain;
+  type.check = CheckTrainParams;
   return type;
 }
 

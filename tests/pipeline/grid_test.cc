@@ -186,3 +186,52 @@ TEST_CASE("lists inside an object parameter expand into one object per combinati
   // The layer list (a list parameter) is one value, not a sweep.
   CHECK(grid.runs[0].flat_params["model.layers"].size() == 1);
 }
+
+TEST_CASE("a stage type's own check reports mistakes inside structured parameters with the line",
+          "[grid]") {
+  static const pipeline::StageRegistry builtin(stages::BuiltinStages());
+  auto expand_error = [&](const std::string& text) -> ConfigError {
+    try {
+      ExpandGrid(ParseStudy(text, "nets.yaml"), builtin);
+    } catch (const ConfigError& e) {
+      return e;
+    }
+    FAIL("expected a ConfigError");
+    throw;
+  };
+  const ConfigError layer = expand_error(
+      "stages:\n"
+      "  data: {type: blobs}\n"
+      "  model:\n"
+      "    type: train\n"
+      "    input: data\n"
+      "    layers: [{type: linear, out: 3}, {type: relux}]\n");
+  CHECK(layer.file() == "nets.yaml");
+  CHECK(layer.line() == 6);
+  CHECK(layer.key_path() == "stages.model.layers");
+  CHECK_THAT(std::string(layer.what()), Catch::Contains("relux"));
+
+  const ConfigError optimizer = expand_error(
+      "stages:\n"
+      "  data: {type: blobs}\n"
+      "  model:\n"
+      "    type: train\n"
+      "    input: data\n"
+      "    layers: [{type: linear, out: 3}]\n"
+      "    optimizer: {optimizer: adam, lr: 0.001, momentum: 0.9}\n");
+  CHECK(optimizer.line() == 7);
+  CHECK(optimizer.key_path() == "stages.model.optimizer");
+  CHECK_THAT(std::string(optimizer.what()), Catch::Contains("momentum"));
+
+  // One bad value of a sweep is enough.
+  const ConfigError sweep = expand_error(
+      "stages:\n"
+      "  data: {type: blobs}\n"
+      "  model:\n"
+      "    type: train\n"
+      "    input: data\n"
+      "    layers: [{type: linear, out: 3}]\n"
+      "    early_stopping: {policy: [patience, counterr]}\n");
+  CHECK(sweep.key_path() == "stages.model.early_stopping");
+  CHECK_THAT(std::string(sweep.what()), Catch::Contains("counterr"));
+}
