@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
       options.batch_size = batch;
       options.eval_batch_size = 500;
       options.optimizer = {{"optimizer", "adam"}, {"lr", 0.001}};
+      // PyTorch's default initialisation, as the peer uses (weights and biases U(+-1/sqrt(fan_in))).
+      options.init = stages::nn::InitChoice::kTorch;
       // BENCH_SEED (default 1) repeats the accuracy comparison over seeds.
       const char* seed = std::getenv("BENCH_SEED");
       stages::Trainer trainer(options, pipeline::Rng(seed ? std::stoull(seed) : 1));

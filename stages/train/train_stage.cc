@@ -298,8 +298,10 @@ pipeline::StageType TrainStage() {
       ParamSpec::Int("eval_batch_size", 500, "batch size of validation passes").Min(1),
       ParamSpec::Bool("shuffle", true, "shuffle the training set every epoch (seeded)"),
       ParamSpec::String("init", "auto", "weight initialisation: auto (He before ReLU-like "
-                                        "activations, else Xavier), he or xavier")
-          .Choices({"auto", "he", "xavier"}),
+                                        "activations, else Xavier), he, xavier or torch "
+                                        "(PyTorch's default, uniform +-1/sqrt(fan_in), "
+                                        "biases too)")
+          .Choices({"auto", "he", "xavier", "torch"}),
       ParamSpec::Object("optimizer", Json{{"optimizer", "adam"}, {"lr", 0.001}},
                         "optimizer (sgd, adagrad, rmsprop, adam), lr, momentum, nesterov, "
                         "weight_decay, l2, l1, ..."),

@@ -182,7 +182,7 @@ void Conv2d::Initialize(const Init& init, pipeline::Rng& rng) {
   const int64_t fan_in = (transposed_ ? dims[0] : dims[1]) * receptive;
   const int64_t fan_out = (transposed_ ? dims[1] : dims[0]) * receptive;
   weights_->ImportPlain(*device_, DrawWeights(init, fan_in, fan_out, Product(dims), rng));
-  if (bias_) bias_->ImportPlain(*device_, std::vector<float>(static_cast<size_t>(dims[0]), 0.f));
+  if (bias_) bias_->ImportPlain(*device_, DrawBiases(init, fan_in, dims[0], rng));
 }
 
 }  // namespace stages::nn

@@ -29,9 +29,10 @@
 
 namespace stages::nn {
 
-// Weight initialisation of convolution and linear layers. Biases start at zero.
+// Weight initialisation of convolution and linear layers. Biases start at zero, except with
+// kTorch.
 struct Init {
-  enum class Kind { kHe, kXavier };
+  enum class Kind { kHe, kXavier, kTorch };
   Kind kind = Kind::kXavier;
   // He only: the negative slope of the following leaky ReLU (0 for ReLU).
   double negative_slope = 0;
@@ -40,9 +41,15 @@ struct Init {
 // Draws `count` weights for a layer with the given fans:
 //   He (Kaiming normal; He et al. 2015, "Delving deep into rectifiers"):
 //     N(0, 2 / ((1 + a^2) fan_in)), a = negative slope;
-//   Xavier (Glorot normal; Glorot & Bengio 2010): N(0, 2 / (fan_in + fan_out)).
+//   Xavier (Glorot normal; Glorot & Bengio 2010): N(0, 2 / (fan_in + fan_out));
+//   Torch (PyTorch's default for nn.Linear and nn.Conv2d, kaiming_uniform with a = sqrt(5)):
+//     U(-1 / sqrt(fan_in), 1 / sqrt(fan_in)).
 std::vector<float> DrawWeights(const Init& init, int64_t fan_in, int64_t fan_out, int64_t count,
                                pipeline::Rng& rng);
+
+// Initial biases: zeros, or with kTorch U(-1 / sqrt(fan_in), 1 / sqrt(fan_in)) as PyTorch does;
+// drawn after the weights from the same generator.
+std::vector<float> DrawBiases(const Init& init, int64_t fan_in, int64_t count, pipeline::Rng& rng);
 
 // A non-trainable tensor that belongs to the model state (batch-norm running statistics).
 struct StateBuffer {

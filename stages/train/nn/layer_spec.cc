@@ -163,7 +163,9 @@ InitChoice ParseInitChoice(const std::string& text, const std::string& where) {
   if (text == "auto") return InitChoice::kAuto;
   if (text == "he") return InitChoice::kHe;
   if (text == "xavier") return InitChoice::kXavier;
-  throw pipeline::ConfigError(where + ": init must be auto, he or xavier, not '" + text + "'");
+  if (text == "torch") return InitChoice::kTorch;
+  throw pipeline::ConfigError(where + ": init must be auto, he, xavier or torch, not '" + text +
+                              "'");
 }
 
 std::string LayerTypeNames() {

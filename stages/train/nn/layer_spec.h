@@ -28,7 +28,7 @@
 
 namespace stages::nn {
 
-enum class InitChoice { kAuto, kHe, kXavier };
+enum class InitChoice { kAuto, kHe, kXavier, kTorch };
 
 // "auto", "he" or "xavier"; throws ConfigError naming `where` otherwise.
 InitChoice ParseInitChoice(const std::string& text, const std::string& where);

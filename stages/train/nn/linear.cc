@@ -119,7 +119,7 @@ std::vector<ParameterTensor*> Linear::Parameters() {
 void Linear::Initialize(const Init& init, pipeline::Rng& rng) {
   const Dims& dims = weights_->plain_dims();
   weights_->ImportPlain(*device_, DrawWeights(init, dims[1], dims[0], Product(dims), rng));
-  if (bias_) bias_->ImportPlain(*device_, std::vector<float>(static_cast<size_t>(dims[0]), 0.f));
+  if (bias_) bias_->ImportPlain(*device_, DrawBiases(init, dims[1], dims[0], rng));
 }
 
 }  // namespace stages::nn

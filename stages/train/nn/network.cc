@@ -69,6 +69,10 @@ Network::~Network() = default;
 Init Network::ResolveInit(size_t index, InitChoice choice) const {
   Init init;
   if (choice == InitChoice::kXavier) return init;
+  if (choice == InitChoice::kTorch) {
+    init.kind = Init::Kind::kTorch;
+    return init;
+  }
   if (choice == InitChoice::kHe) {
     init.kind = Init::Kind::kHe;
     return init;

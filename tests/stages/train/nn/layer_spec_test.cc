@@ -35,6 +35,6 @@ TEST_CASE("bad layer specs are config errors that say what is allowed", "[layer_
   CHECK_THROWS_WITH(ParseLayerSpecs(json::parse(R"([{"type": "relu", "name": "a"}, {"type": "tanh", "name": "a"}])")),
                     Catch::Contains("used twice"));
   CHECK_THROWS_WITH(ParseLayerSpecs(json::parse(R"([{"type": "conv", "out": 2, "kernel": 2, "init": "glorot"}])")),
-                    Catch::Contains("auto, he or xavier"));
+                    Catch::Contains("auto, he, xavier or torch"));
   CHECK_THROWS_AS(ParseLayerSpecs(json::parse("[]")), pipeline::ConfigError);
 }

@@ -118,6 +118,29 @@ TEST_CASE("initialisation is He before ReLU and Xavier otherwise", "[network]") 
   CHECK(state.at("linear1.bias").MatrixF().isZero());
 }
 
+TEST_CASE("torch initialisation draws weights and biases uniformly within 1/sqrt(fan_in)",
+          "[network]") {
+  NetworkOptions options = Options({2, 6, 6}, 1);
+  options.init = stages::nn::InitChoice::kTorch;
+  Network net(json::parse(R"([{"type": "conv", "out": 8, "kernel": 3}, {"type": "relu"},
+                              {"type": "flatten"}, {"type": "linear", "out": 200}])"),
+              options);
+  const auto state = net.StateDict();
+  auto check = [&](const std::string& name, double fan_in) {
+    INFO(name);
+    const pipeline::RowMatrixXf v = state.at(name).MatrixF();
+    const double bound = 1.0 / std::sqrt(fan_in);
+    CHECK(v.cwiseAbs().maxCoeff() <= bound);
+    CHECK(v.cwiseAbs().maxCoeff() > 0.8 * bound);  // spread over the interval, not zero
+    // The variance of U(-b, b) is b^2 / 3.
+    CHECK(std::sqrt(v.array().square().mean()) == Approx(bound / std::sqrt(3.0)).epsilon(0.15));
+  };
+  check("conv1.weight", 2 * 3 * 3);
+  check("linear1.weight", 8 * 4 * 4);
+  check("linear1.bias", 8 * 4 * 4);
+  CHECK_FALSE(state.at("conv1.bias").MatrixF().isZero());
+}
+
 TEST_CASE("plain state export and import reproduce outputs", "[network]") {
   std::vector<float> x;
   std::vector<int32_t> y;
