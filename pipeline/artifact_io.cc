@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -48,9 +49,11 @@ class HashingWriter {
     }
     written_ += size;
   }
+  // Zero bytes up to `offset`. The gap can be longer than one alignment unit (the header
+  // reserves room for the widest offsets), so it is written in pieces.
   void PadTo(uint64_t offset) {
     static const char zeros[kAlign] = {};
-    Write(zeros, offset - written_);
+    while (written_ < offset) Write(zeros, std::min<uint64_t>(kAlign, offset - written_));
   }
   void Finish(bool sync) {
     const uint64_t digest = XXH3_64bits_digest(state_);

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <fstream>
 
 #include "pipeline/artifact_io.h"
@@ -69,4 +72,38 @@ TEST_CASE("a file that is not an artifact is rejected by its magic", "[artifact_
   testing_support::TempDir dir;
   std::ofstream(dir.File("junk")) << "this is not an artifact file at all, no no no";
   CHECK_THROWS_WITH(pipeline::ReadArtifactFile(dir.File("junk")), Catch::Contains("bad magic"));
+}
+
+TEST_CASE("the padding between the header and the payloads is zero bytes", "[artifact_io]") {
+  // The header reserves room for 20-digit offsets, so with small real offsets the gap before
+  // the first payload spans several alignment units; every byte of it must be zero, or the
+  // file (and its hash) would depend on whatever memory follows the padding source.
+  testing_support::TempDir dir;
+  Artifact artifact;
+  for (const char* name : {"a", "b", "c", "d", "e", "f"}) {
+    Tensor t(DType::kInt32, {3});
+    for (int i = 0; i < 3; ++i) t.i32()[i] = 7;
+    artifact.Put(name, t);
+  }
+  const std::string path = dir.File("padded.art");
+  pipeline::WriteArtifactFile(artifact, path, false);
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  uint64_t header_length = 0;
+  std::memcpy(&header_length, bytes.data() + 8, 8);
+  const std::string header = bytes.substr(16, header_length);
+  const size_t first = header.find("\"offset\":");
+  REQUIRE(first != std::string::npos);
+  const uint64_t first_offset = std::stoull(header.substr(first + 9));
+  const uint64_t gap = first_offset - 16 - header_length;
+  REQUIRE(gap > 64);  // the case that used to read past the zero buffer
+  CHECK(std::all_of(bytes.begin() + 16 + static_cast<std::ptrdiff_t>(header_length),
+                    bytes.begin() + static_cast<std::ptrdiff_t>(first_offset),
+                    [](char c) { return c == 0; }));
+  // And two writes of the same artifact are byte-identical.
+  const std::string again = dir.File("again.art");
+  pipeline::WriteArtifactFile(artifact, again, false);
+  std::ifstream in2(again, std::ios::binary);
+  CHECK(std::string((std::istreambuf_iterator<char>(in2)), std::istreambuf_iterator<char>()) ==
+        bytes);
 }
