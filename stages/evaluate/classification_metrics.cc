@@ -1,6 +1,7 @@
 #include "stages/evaluate/classification_metrics.h"
 
 #include <algorithm>
+#include <fstream>
 #include <string>
 
 #include "pipeline/errors.h"
@@ -87,6 +88,24 @@ std::vector<ConfusedPair> MostConfusedPairs(const ConfusionMatrix& matrix, size_
   });
   if (limit > 0 && pairs.size() > limit) pairs.resize(limit);
   return pairs;
+}
+
+void WriteMatrixCsv(const std::string& path, const std::vector<int32_t>& classes,
+                    const Eigen::MatrixXd& values) {
+  std::ofstream file(path);
+  file.precision(10);
+  file << "true\\predicted";
+  for (int32_t label : classes) file << "," << label;
+  file << "\n";
+  for (Eigen::Index row = 0; row < values.rows(); ++row) {
+    file << classes[static_cast<size_t>(row)];
+    for (Eigen::Index column = 0; column < values.cols(); ++column) {
+      file << "," << values(row, column);
+    }
+    file << "\n";
+  }
+  file.close();
+  if (!file) throw pipeline::StageError("could not write " + path);
 }
 
 }  // namespace stages

@@ -7,6 +7,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace stages {
@@ -51,5 +52,11 @@ struct ConfusedPair {
 // Off-diagonal cells with a non-zero count, by decreasing count (ties: decreasing rate, then
 // increasing truth, then predicted), at most `limit` of them (0: all).
 std::vector<ConfusedPair> MostConfusedPairs(const ConfusionMatrix& matrix, size_t limit = 0);
+
+// Writes `values` (e.g. RowNormalized(matrix) or matrix.counts) as CSV with a header row of the
+// predicted classes and the true class first in each row. Throws pipeline::StageError naming
+// the path if it cannot be written.
+void WriteMatrixCsv(const std::string& path, const std::vector<int32_t>& classes,
+                    const Eigen::MatrixXd& values);
 
 }  // namespace stages

@@ -81,26 +81,16 @@ void WriteCsv(const std::string& path, const std::string& text) {
 }
 
 void RunEvaluate(pipeline::StageContext& ctx) {
-  const ModelAndData inputs = SplitModelInputs(ctx, /*model_required=*/true);
-  if (inputs.data.size() != 1) {
-    throw pipeline::StageError("evaluate: expected one model and one data set, got " +
-                               std::to_string(inputs.data.size()) + " data sets");
-  }
-  const ModelDescription model = ReadModel(*inputs.model);
-  if (model.task != TrainTask::kClassify) {
+  const int64_t batch_size = ctx.params().GetInt("batch_size");
+  ModelAndData inputs = OpenModelAndData(ctx, batch_size);
+  if (inputs.description.task != TrainTask::kClassify) {
     throw pipeline::StageError("evaluate: the model is an autoencoder; use the encode stage "
                                "for its reconstruction error and latent vectors");
   }
   const pipeline::Artifact& data = *inputs.data[0];
   const pipeline::Tensor& x = data.Get("x");
   const std::vector<int32_t> truth = data.Get("y").ToIntVector();
-  const int64_t batch_size = ctx.params().GetInt("batch_size");
-  std::unique_ptr<nn::Network> network = LoadNetwork(*inputs.model, batch_size);
-  if (x.row_size() != network->input_size()) {
-    throw pipeline::StageError("evaluate: the data has " + std::to_string(x.row_size()) +
-                               " values per example, the model takes " +
-                               std::to_string(network->input_size()));
-  }
+  nn::Network* network = inputs.network.get();
 
   const nn::ScopedFlushDenormals flush_denormals;  // as in training (denormals.h)
   nn::FlushDenormalsInOpenMpThreads();
@@ -139,23 +129,15 @@ void RunEvaluate(pipeline::StageContext& ctx) {
     if (entry.support > 0) ctx.Metric("class_accuracy", entry.label, entry.accuracy);
   }
   const auto size = static_cast<Eigen::Index>(confusion.classes.size());
-  std::string matrix_csv = "true\\predicted";
-  for (int32_t label : confusion.classes) matrix_csv += "," + std::to_string(label);
-  matrix_csv += "\n";
   for (Eigen::Index i = 0; i < size; ++i) {
-    matrix_csv += std::to_string(confusion.classes[static_cast<size_t>(i)]);
     for (Eigen::Index j = 0; j < size; ++j) {
       const int64_t step = ConfusionStep(confusion.classes[static_cast<size_t>(i)],
                                          confusion.classes[static_cast<size_t>(j)]);
       ctx.Metric("confusion", step, rates(i, j));
       ctx.Metric("confusion_count", step, confusion.counts(i, j));
-      char cell[32];
-      std::snprintf(cell, sizeof cell, ",%.6f", rates(i, j));
-      matrix_csv += cell;
     }
-    matrix_csv += "\n";
   }
-  WriteCsv(ctx.FilePath("confusion_matrix.csv", "csv"), matrix_csv);
+  WriteMatrixCsv(ctx.FilePath("confusion_matrix.csv", "csv"), confusion.classes, rates);
   DrawConfusionPng(ctx.FilePath("confusion_matrix.png", "png"), confusion);
 
   std::string pairs_csv = "true,predicted,count,rate\n";

@@ -1,6 +1,5 @@
 #include "stages/evaluate/gmm_bayes_stage.h"
 
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -10,24 +9,6 @@
 
 namespace stages {
 namespace {
-
-void WriteMatrixCsv(const std::string& path, const std::vector<int32_t>& classes,
-                    const Eigen::MatrixXd& values) {
-  std::ofstream file(path);
-  file.precision(10);
-  file << "true\\predicted";
-  for (int32_t label : classes) file << "," << label;
-  file << "\n";
-  for (Eigen::Index row = 0; row < values.rows(); ++row) {
-    file << classes[static_cast<size_t>(row)];
-    for (Eigen::Index column = 0; column < values.cols(); ++column) {
-      file << "," << values(row, column);
-    }
-    file << "\n";
-  }
-  file.close();
-  if (!file) throw pipeline::StageError("gmm_bayes: could not write " + path);
-}
 
 void RunGmmBayes(pipeline::StageContext& ctx) {
   const pipeline::Params& params = ctx.params();

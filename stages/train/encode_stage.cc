@@ -31,12 +31,9 @@ void DrawReconstructions(const std::string& path, const pipeline::Tensor& x,
 }
 
 void RunEncode(pipeline::StageContext& ctx) {
-  const ModelAndData inputs = SplitModelInputs(ctx, /*model_required=*/true);
-  if (inputs.data.size() != 1) {
-    throw pipeline::StageError("encode: expected one model and one data set, got " +
-                               std::to_string(inputs.data.size()) + " data sets");
-  }
-  const ModelDescription model = ReadModel(*inputs.model);
+  const int64_t batch_size = ctx.params().GetInt("batch_size");
+  ModelAndData inputs = OpenModelAndData(ctx, batch_size);
+  const ModelDescription& model = inputs.description;
   std::string layer = ctx.params().GetString("layer");
   if (layer.empty()) layer = model.latent;
   if (layer.empty()) {
@@ -45,13 +42,7 @@ void RunEncode(pipeline::StageContext& ctx) {
   }
   const pipeline::Artifact& data = *inputs.data[0];
   const pipeline::Tensor& x = data.Get("x");
-  const int64_t batch_size = ctx.params().GetInt("batch_size");
-  std::unique_ptr<nn::Network> network = LoadNetwork(*inputs.model, batch_size);
-  if (x.row_size() != network->input_size()) {
-    throw pipeline::StageError("encode: the data has " + std::to_string(x.row_size()) +
-                               " values per example, the model takes " +
-                               std::to_string(network->input_size()));
-  }
+  nn::Network* network = inputs.network.get();
   const nn::ScopedFlushDenormals flush_denormals;  // as in training (denormals.h)
   nn::FlushDenormalsInOpenMpThreads();
   const int64_t n = x.rows(), row = x.row_size();

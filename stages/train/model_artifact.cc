@@ -88,6 +88,24 @@ ModelAndData SplitModelInputs(const pipeline::StageContext& ctx, bool model_requ
   return split;
 }
 
+ModelAndData OpenModelAndData(const pipeline::StageContext& ctx, int64_t batch) {
+  ModelAndData inputs = SplitModelInputs(ctx, /*model_required=*/true);
+  const std::string& stage = ctx.type().name;
+  if (inputs.data.size() != 1) {
+    throw pipeline::StageError(stage + ": expected one model and one data set, got " +
+                               std::to_string(inputs.data.size()) + " data sets");
+  }
+  inputs.description = ReadModel(*inputs.model);
+  inputs.network = LoadNetwork(*inputs.model, batch);
+  const pipeline::Tensor& x = inputs.data[0]->Get("x");
+  if (x.row_size() != inputs.network->input_size()) {
+    throw pipeline::StageError(stage + ": the data has " + std::to_string(x.row_size()) +
+                               " values per example, the model takes " +
+                               std::to_string(inputs.network->input_size()));
+  }
+  return inputs;
+}
+
 nn::Dims ExampleShape(const pipeline::Tensor& x) {
   if (x.shape().size() < 2) {
     throw pipeline::StageError("x has shape " + x.ShapeString() +

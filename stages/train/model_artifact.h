@@ -49,8 +49,17 @@ std::unique_ptr<nn::Network> LoadNetwork(const pipeline::Artifact& artifact, int
 struct ModelAndData {
   const pipeline::Artifact* model = nullptr;
   std::vector<const pipeline::Artifact*> data;
+  // Filled by OpenModelAndData only.
+  ModelDescription description;
+  std::unique_ptr<nn::Network> network;
 };
 ModelAndData SplitModelInputs(const pipeline::StageContext& ctx, bool model_required);
+
+// For stages that run a trained model over one data set (evaluate, encode): exactly one model
+// and one data set, the model's description and its network rebuilt for `batch` examples.
+// Throws StageError naming the stage on other inputs, or when the data's values per example do
+// not fit the network's input.
+ModelAndData OpenModelAndData(const pipeline::StageContext& ctx, int64_t batch);
 
 // The per-example shape of a data set's "x" ([N, C, H, W] → {C, H, W}).
 nn::Dims ExampleShape(const pipeline::Tensor& x);

@@ -134,6 +134,7 @@ Trainer::Trainer(const TrainerOptions& options, const pipeline::Rng& rng)
 
   for (const std::string& name : options_.freeze) network_->SetFrozen(name, true);
   for (const std::string& name : options_.trainable) network_->SetFrozen(name, false);
+  parameters_ = network_->Parameters();  // after freezing: the views carry the flag
 }
 
 Trainer::~Trainer() = default;
@@ -215,7 +216,7 @@ EpochResult Trainer::RunEpoch(const TrainData& train, const TrainData& validatio
                                  std::to_string(result.lr) + ")");
     }
     network_->Backward(grad_.data());
-    loss += optimizer_->Step(network_->Parameters());
+    loss += optimizer_->Step(parameters_);
     loss_sum += loss * static_cast<double>(batch.size);
     result.examples += batch.size;
     ++steps_done_;

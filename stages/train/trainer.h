@@ -161,6 +161,8 @@ class Trainer {
   std::unique_ptr<Optimizer> optimizer_;
   LrSchedule schedule_;
   std::unique_ptr<EarlyStopping> policy_;
+  // The network's parameter views, made once: they stay valid while the network lives.
+  std::vector<ParameterView> parameters_;
   int64_t epochs_done_ = 0;
   int64_t steps_done_ = 0;
   std::map<std::string, pipeline::Tensor> kept_;
