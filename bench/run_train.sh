@@ -20,6 +20,8 @@ data=${PIPELINE_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
+# setup.sh builds only the pipeline (and tests); build this benchmark if it is missing or stale.
+cmake --build "$build" --target train_bench > /dev/null
 echo "machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/')"
 "$build/train_bench" "$threads" "$data" bench/networks.json "$epochs" 100 "$@" | tee "$out/ours.jsonl"
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_NUM_THREADS="$threads" \

@@ -19,6 +19,8 @@ data=${PIPELINE_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
+# setup.sh builds only the pipeline (and tests); build this benchmark if it is missing or stale.
+cmake --build "$build" --target unsupervised_bench > /dev/null
 echo "machine: $(nproc) cores, $(uptime | sed 's/.*load average/load average/')"
 "$build/unsupervised_bench" "$threads" "$data" "$@" | tee "$out/ours.jsonl"
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some processors here for old OpenBLAS builds)
