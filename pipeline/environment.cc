@@ -36,18 +36,32 @@ std::string VectorIsa() {
   return isa;
 }
 
+std::string OneDnnIsaName() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::sse41: return "sse41";
+    case dnnl::cpu_isa::avx: return "avx";
+    case dnnl::cpu_isa::avx2: return "avx2";
+    case dnnl::cpu_isa::avx2_vnni: return "avx2_vnni";
+    case dnnl::cpu_isa::avx512_core: return "avx512_core";
+    case dnnl::cpu_isa::avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl::cpu_isa::avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl::cpu_isa::avx512_core_amx: return "avx512_core_amx";
+    default: return "other";
+  }
+}
+
 }  // namespace
 
 EnvironmentRow CaptureEnvironment(int threads) {
   EnvironmentRow env;
   env.code_version = PIPELINE_VERSION;
   env.compiler = std::string("g++ ") + __VERSION__;
+  // The flags CMake compiled with, and the widest vector ISA they let the compiler use.
+  env.build_flags = PIPELINE_BUILD_FLAGS;
 #ifdef __AVX512F__
-  env.build_flags = "-O2 -march=native (AVX-512)";
+  env.build_flags += " (AVX-512)";
 #elif defined(__AVX2__)
-  env.build_flags = "-O2 -march=native (AVX2)";
-#else
-  env.build_flags = "-O2";
+  env.build_flags += " (AVX2)";
 #endif
   const dnnl_version_t* dnnl = dnnl_version();
   nlohmann::json libraries = {
@@ -56,7 +70,10 @@ EnvironmentRow CaptureEnvironment(int threads) {
       {"eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) +
                     "." + std::to_string(EIGEN_MINOR_VERSION)},
       {"tbb", TBB_VERSION_STRING},
-      {"sqlite", sqlite3_libversion()}};
+      {"sqlite", sqlite3_libversion()},
+      // What oneDNN's kernels may use here: ONEDNN_MAX_CPU_ISA lowers it, and results can differ
+      // in the last bits between ISAs.
+      {"onednn_isa", OneDnnIsaName()}};
   env.libraries = libraries.dump();
   env.cpu = CpuInfoField("model name");
   env.isa = VectorIsa();

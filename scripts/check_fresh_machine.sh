@@ -98,6 +98,7 @@ rm -rf "$stock_ca" "$empty_dir"
 
 mounted=()
 unmount_all() {
+  local i
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
     umount -R "${mounted[i]}" 2>/dev/null || umount -lR "${mounted[i]}" 2>/dev/null || true
   done

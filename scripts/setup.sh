@@ -27,10 +27,11 @@ trap 'rm -f "$log"' EXIT
 
 # step NAME COMMAND...: runs COMMAND with its output kept aside; on failure prints which step
 # failed, the command, and the last lines the tool printed, then exits with the tool's status.
+elapsed() { local s=$(($(date +%s) - started)); printf '%d:%02d' $((s / 60)) $((s % 60)); }
 step() {
   local name=$1
   shift
-  echo "setup: $name"
+  echo "setup: [$(elapsed)] $name"
   "$@" > "$log" 2>&1 && return 0
   local rc=$?
   {
@@ -110,9 +111,9 @@ command -v ccache > /dev/null && cached=", through ccache"
 step "configuring build/ (CMake, Ninja, Release$cached)" \
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 jobs=$(nproc 2> /dev/null || echo 2)
-echo "setup: building ${targets[*]} with $jobs jobs"
+echo "setup: [$(elapsed)] building ${targets[*]} with $jobs jobs"
 if ! cmake --build build -j "$jobs" --target "${targets[@]}"; then
   echo "setup: FAILED at step 'build' (the compiler's message is above)" >&2
   exit 1
 fi
-echo "setup: done in $(( ($(date +%s) - started) / 60 )) min $(( ($(date +%s) - started) % 60 )) s: built ${targets[*]/#/build/}"
+echo "setup: [$(elapsed)] done: ${targets[*]/#/build/}"
