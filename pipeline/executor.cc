@@ -23,6 +23,16 @@ StageOutcome ExecuteStage(const StageExecution& execution, ArtifactCache& cache,
                          execution.seed, clock, execution.threads, metrics, temp_dir,
                          cancel_flag);
     if (execution.resumable) context.set_resume_dir(cache.ResumeDir(execution.key));
+    for (const ParamSpec& spec : execution.type->params) {
+      if (spec.type != ParamType::kStageRef) continue;
+      const std::string key = StageRefKey(context.params().Get(spec.name));
+      if (key.empty()) continue;
+      if (!cache.Has(key)) {
+        throw StageError("parameter '" + spec.name + "' names stage " + key.substr(0, 12) +
+                         "..., whose output is not in the cache (" + cache.OutputPath(key) + ")");
+      }
+      context.set_reference(spec.name, cache.Load(key));
+    }
     context.CheckCancelled();
     tbb::task_arena arena(execution.threads);
     arena.execute([&] {

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "pipeline/errors.h"
+#include "pipeline/param_schema.h"
 #include "pipeline/stage_registry.h"
 
 namespace pipeline {
@@ -29,15 +30,27 @@ bool IsSingleKeyMap(const YAML::Node& node, const char* key) {
   return node.IsMap() && node.size() == 1 && node[key];
 }
 
+// Whether a list written for `key` of a map parameter is the field's value rather than a sweep
+// over it (a field declared as a list or a range).
+bool ListIsValue(const ParamSpec& spec, const YAML::Node& object, const std::string& key) {
+  const ParamSpec* variant = nullptr;
+  if (!spec.tag.empty() && object[spec.tag] && object[spec.tag].IsScalar()) {
+    variant = spec.FindVariant(object[spec.tag].Scalar());
+  }
+  const ParamSpec* field = spec.FindField(key, variant);
+  return field != nullptr &&
+         (field->type == ParamType::kList || field->type == ParamType::kRange);
+}
+
 // An object parameter (e.g. an optimiser {optimizer: sgd, lr: [0.05, 0.1], l2: [0, 0.001]})
 // whose keys hold lists (or `sweep:` lists) is a grid of its own: one object per combination,
 // the last key varying fastest. Objects without lists give themselves.
-std::vector<YAML::Node> ExpandObject(const YAML::Node& node) {
-  std::vector<YAML::Node> objects = {YAML::Clone(node)};
+std::vector<YAML::Node> ExpandObject(const ParamSpec& spec, const YAML::Node& node) {
+  std::vector<YAML::Node> objects = {node};  // the node itself keeps its positions
   for (const auto& entry : node) {
     const std::string key = entry.first.as<std::string>();
     YAML::Node items;
-    if (entry.second.IsSequence()) {
+    if (entry.second.IsSequence() && !ListIsValue(spec, node, key)) {
       items = entry.second;
     } else if (IsSingleKeyMap(entry.second, "sweep") && entry.second["sweep"].IsSequence()) {
       items = entry.second["sweep"];
@@ -65,7 +78,7 @@ std::vector<Json> ExpandValue(const ParamSpec& spec, const ParamDecl& decl,
   auto convert = [&](const YAML::Node& item) {
     SourceMark mark = decl.mark;
     if (!item.Mark().is_null()) mark = {item.Mark().line + 1, item.Mark().column + 1};
-    values.push_back(ConvertParamValue(spec, item, file, mark, path));
+    values.push_back(ResolveParam(spec, item, {file, mark, path}));
   };
   if (IsSingleKeyMap(node, "sweep")) {
     const YAML::Node items = node["sweep"];
@@ -93,18 +106,19 @@ std::vector<Json> ExpandValue(const ParamSpec& spec, const ParamDecl& decl,
       if (spec.type == ParamType::kInt) item = YAML::Node(static_cast<int64_t>(first + i * step));
       convert(item);
     }
-  } else if (node.IsSequence() && spec.type != ParamType::kList) {
+  } else if (node.IsSequence() && spec.type != ParamType::kList &&
+             spec.type != ParamType::kRange) {
     if (node.size() == 0) {
       throw ConfigError("an empty list sweeps over nothing", file, decl.mark.line,
                         decl.mark.column, path);
     }
     for (const YAML::Node& item : node) convert(item);
   } else if (spec.type == ParamType::kObject && node.IsMap()) {
-    for (const YAML::Node& object : ExpandObject(node)) {
-      values.push_back(ConvertParamValue(spec, object, file, decl.mark, path));
+    for (const YAML::Node& object : ExpandObject(spec, node)) {
+      values.push_back(ResolveParam(spec, object, {file, decl.mark, path}));
     }
   } else {
-    values.push_back(ConvertParamValue(spec, node, file, decl.mark, path));
+    values.push_back(ResolveParam(spec, node, {file, decl.mark, path}));
   }
   return values;
 }
@@ -179,7 +193,8 @@ void CheckStageParams(const Study& study, const StageDecl& stage, const StageTyp
     if (!param.empty() && message.compare(0, prefix.size(), prefix) == 0) {
       message = message.substr(prefix.size());
     }
-    auto mark = marks.find(stage.name + "." + param);
+    const std::string root = param.substr(0, param.find_first_of(".["));
+    auto mark = marks.find(stage.name + "." + root);
     const SourceMark where = mark != marks.end() ? mark->second : stage.mark;
     throw ConfigError(message, study.file, where.line, where.column,
                       "stages." + stage.name + (param.empty() ? "" : "." + param));
@@ -219,7 +234,7 @@ void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
                               "' (" + spec.help + ")",
                           study.file, stage.mark.line, stage.mark.column, "stages." + stage.name);
       } else {
-        fixed.push_back({path, spec.default_value});
+        fixed.push_back({path, ResolveDefault(spec, "stages." + path)});
       }
     }
   }

@@ -12,6 +12,8 @@ const char* ParamTypeName(ParamType type) {
     case ParamType::kString: return "string";
     case ParamType::kList: return "list";
     case ParamType::kObject: return "map";
+    case ParamType::kRange: return "range";
+    case ParamType::kStageRef: return "stage reference";
   }
   return "?";
 }
@@ -44,6 +46,38 @@ ParamSpec ParamSpec::List(std::string name, Json d, std::string help) {
 }
 ParamSpec ParamSpec::Object(std::string name, Json d, std::string help) {
   return Make(std::move(name), ParamType::kObject, std::move(d), std::move(help));
+}
+
+ParamSpec ParamSpec::Range(std::string name, Json d, std::string help) {
+  return Make(std::move(name), ParamType::kRange, std::move(d), std::move(help));
+}
+ParamSpec ParamSpec::StageRef(std::string name, std::string help) {
+  return Make(std::move(name), ParamType::kStageRef, "", std::move(help));
+}
+ParamSpec ParamSpec::Variant(std::string value, std::string help, std::vector<ParamSpec> fields) {
+  ParamSpec spec = Make(std::move(value), ParamType::kObject, nullptr, std::move(help));
+  spec.fields = std::move(fields);
+  spec.optional = true;
+  return spec;
+}
+
+const ParamSpec* ParamSpec::FindVariant(const std::string& value) const {
+  for (const ParamSpec& variant : variants) {
+    if (variant.name == value) return &variant;
+  }
+  return nullptr;
+}
+
+const ParamSpec* ParamSpec::FindField(const std::string& key, const ParamSpec* variant) const {
+  for (const ParamSpec& field : fields) {
+    if (field.name == key) return &field;
+  }
+  if (variant != nullptr) {
+    for (const ParamSpec& field : variant->fields) {
+      if (field.name == key) return &field;
+    }
+  }
+  return nullptr;
 }
 
 const Json& Params::Get(const std::string& name) const {

@@ -20,6 +20,23 @@ const char* StageKindName(StageKind kind) {
   return "?";
 }
 
+std::string StageRefValue(const std::string& key) { return "stage:" + key; }
+
+std::string StageRefKey(const Json& value) {
+  if (!value.is_string()) return "";
+  const std::string& text = value.get_ref<const std::string&>();
+  return text.compare(0, 6, "stage:") == 0 ? text.substr(6) : "";
+}
+
+const Artifact* StageContext::Reference(const std::string& param) const {
+  auto it = references_.find(param);
+  return it == references_.end() ? nullptr : it->second.get();
+}
+
+void StageContext::set_reference(const std::string& param, ArtifactPtr artifact) {
+  references_[param] = std::move(artifact);
+}
+
 const ParamSpec* StageType::FindParam(const std::string& param) const {
   for (const ParamSpec& spec : params) {
     if (spec.name == param) return &spec;

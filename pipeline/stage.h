@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,11 @@ class Clock;
 
 enum class StageKind { kLoad, kAugment, kResample, kReduce, kCluster, kTrain, kEvaluate };
 const char* StageKindName(StageKind kind);
+
+// How a kStageRef parameter's resolved value names a stage: "stage:<key>".
+std::string StageRefValue(const std::string& key);
+// The key in a resolved kStageRef value, or "" when it names no stage.
+std::string StageRefKey(const Json& value);
 
 // Receives metrics as a stage produces them. Implementations must be cheap (microseconds) and
 // thread-safe: a stage may log from several threads.
@@ -106,6 +112,11 @@ class StageContext {
   const std::string& resume_dir() const { return resume_dir_; }
   void set_resume_dir(std::string dir) { resume_dir_ = std::move(dir); }
 
+  // The output of the stage a kStageRef parameter names (see params.h), loaded by the
+  // executor; nullptr when the parameter is empty or holds something else (a file path).
+  const Artifact* Reference(const std::string& param) const;
+  void set_reference(const std::string& param, ArtifactPtr artifact);
+
   // Throws Interrupted after Ctrl-C; long loops call it once per iteration.
   void CheckCancelled() const;
   bool cancelled() const;
@@ -114,6 +125,7 @@ class StageContext {
   const StageType& type_;
   Params params_;
   std::vector<ArtifactPtr> inputs_;
+  std::map<std::string, ArtifactPtr> references_;
   uint64_t seed_;
   Rng rng_;
   Clock& clock_;

@@ -1,57 +1,14 @@
 #include "pipeline/stage_registry.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
 #include "pipeline/errors.h"
+#include "pipeline/param_schema.h"
 
 namespace pipeline {
-namespace {
-
-// Parses a YAML scalar as the strictest JSON scalar it can be: int, float, bool, null, string.
-Json ScalarToJson(const YAML::Node& node) {
-  const std::string& s = node.Scalar();
-  if (node.Tag() == "!") return s;  // quoted: always a string
-  try {
-    size_t used = 0;
-    const long long i = std::stoll(s, &used);
-    if (used == s.size()) return static_cast<int64_t>(i);
-  } catch (const std::exception&) {
-  }
-  try {
-    size_t used = 0;
-    const double d = std::stod(s, &used);
-    if (used == s.size()) return d;
-  } catch (const std::exception&) {
-  }
-  if (s == "true" || s == "True" || s == "yes") return true;
-  if (s == "false" || s == "False" || s == "no") return false;
-  if (s == "null" || s == "~" || s.empty()) return nullptr;
-  return s;
-}
-
-std::string DescribeSpec(const ParamSpec& spec) {
-  std::ostringstream out;
-  out << ParamTypeName(spec.type);
-  if (spec.min && spec.max) {
-    out << " in [" << *spec.min << ", " << *spec.max << "]";
-  } else if (spec.min) {
-    out << " >= " << *spec.min;
-  } else if (spec.max) {
-    out << " <= " << *spec.max;
-  }
-  if (!spec.choices.empty()) {
-    out << " (one of";
-    for (const std::string& c : spec.choices) out << " " << c;
-    out << ")";
-  }
-  return out.str();
-}
-
-}  // namespace
 
 StageRegistry::StageRegistry(std::vector<StageType> types) {
   for (StageType& type : types) Add(std::move(type));
@@ -110,78 +67,8 @@ std::string StageRegistry::HelpText(const StageType& type) const {
   if (type.max_inputs != type.min_inputs) out << ".." << type.max_inputs;
   out << (type.uses_rng ? "; seeded (one result per seed)" : "; deterministic (shared across seeds)")
       << "\nparameters:\n";
-  for (const ParamSpec& spec : type.params) {
-    out << "  " << spec.name << " (" << DescribeSpec(spec) << ", "
-        << (spec.required() ? std::string("required") : "default " + spec.default_value.dump())
-        << ")\n      " << spec.help << "\n";
-  }
+  for (const ParamSpec& spec : type.params) out << ParamHelp(spec, 2);
   return out.str();
-}
-
-Json YamlToJson(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar: return ScalarToJson(node);
-    case YAML::NodeType::Sequence: {
-      Json out = Json::array();
-      for (const YAML::Node& item : node) out.push_back(YamlToJson(item));
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      Json out = Json::object();
-      for (auto it = node.begin(); it != node.end(); ++it) {
-        out[it->first.as<std::string>()] = YamlToJson(it->second);
-      }
-      return out;
-    }
-    default: return nullptr;
-  }
-}
-
-Json ConvertParamValue(const ParamSpec& spec, const YAML::Node& node, const std::string& file,
-                       SourceMark mark, const std::string& key_path) {
-  auto fail = [&](const std::string& why) -> Json {
-    throw ConfigError(why + "; expected " + DescribeSpec(spec) + " — " + spec.help, file,
-                      mark.line, mark.column, key_path);
-  };
-  Json value = YamlToJson(node);
-  switch (spec.type) {
-    case ParamType::kInt:
-      if (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>()) {
-        value = static_cast<int64_t>(value.get<double>());
-      }
-      if (!value.is_number_integer()) fail("'" + YAML::Dump(node) + "' is not an integer");
-      break;
-    case ParamType::kFloat:
-      if (!value.is_number()) fail("'" + YAML::Dump(node) + "' is not a number");
-      value = value.get<double>();
-      break;
-    case ParamType::kBool:
-      if (!value.is_boolean()) fail("'" + YAML::Dump(node) + "' is not true/false");
-      break;
-    case ParamType::kString:
-      if (!node.IsScalar()) fail("expected a single value");
-      value = node.Scalar();
-      if (!spec.choices.empty() &&
-          std::find(spec.choices.begin(), spec.choices.end(), value.get<std::string>()) ==
-              spec.choices.end()) {
-        const std::string hint = NearestName(value.get<std::string>(), spec.choices);
-        fail("'" + value.get<std::string>() + "' is not allowed" +
-             (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
-      }
-      break;
-    case ParamType::kList:
-      if (!value.is_array()) fail("expected a list");
-      break;
-    case ParamType::kObject:
-      if (!value.is_object()) fail("expected a map");
-      break;
-  }
-  if (value.is_number()) {
-    const double v = value.get<double>();
-    if (spec.min && v < *spec.min) fail(value.dump() + " is below the minimum");
-    if (spec.max && v > *spec.max) fail(value.dump() + " is above the maximum");
-  }
-  return value;
 }
 
 }  // namespace pipeline

@@ -1,7 +1,7 @@
 #pragma once
 // StageRegistry: the stage types a study may use, by name. Filled from the explicit list in
 // stages/builtin_stages.cc (tests and benchmarks may add their own types to their own registry).
-// Validates parameter values against the declarations. Not thread-safe for Add(); concurrent
+// Not thread-safe for Add(); concurrent
 // lookups are fine once filled.
 
 #include <map>
@@ -36,13 +36,5 @@ class StageRegistry {
  private:
   std::map<std::string, StageType> types_;
 };
-
-// Converts one YAML value to the type a ParamSpec declares and checks its range and choices.
-// `where` is "file", `mark` and `key_path` locate the value in error messages.
-Json ConvertParamValue(const ParamSpec& spec, const YAML::Node& node, const std::string& file,
-                       SourceMark mark, const std::string& key_path);
-
-// Generic YAML → JSON (numbers, bools, null, strings, lists, maps) for list/map parameters.
-Json YamlToJson(const YAML::Node& node);
 
 }  // namespace pipeline

@@ -18,6 +18,7 @@
 #include "pipeline/db_lock.h"
 #include "pipeline/environment.h"
 #include "pipeline/hash.h"
+#include "pipeline/param_schema.h"
 #include "pipeline/scheduler.h"
 #include "pipeline/stage_registry.h"
 #include "pipeline/status_printer.h"
@@ -94,6 +95,42 @@ void PrintPlan(const StudyPlan& plan, const std::vector<bool>& cached, size_t ne
                distinct - cached_total);
 }
 
+// The key of the stage "run:<id>/<stage>" names. Throws ConfigError at `site` when the
+// reference is malformed, the run or stage is unknown, or the stage has not finished.
+std::string FindReferencedStage(const std::string& reference, Store* store,
+                                const std::string& db_path, const std::string& cache_dir,
+                                const ValueSite& site) {
+  auto fail = [&](const std::string& why) {
+    throw ConfigError("'" + reference + "': " + why, site.file, site.mark.line, site.mark.column,
+                      site.key_path);
+  };
+  const std::string rest = reference.substr(4);
+  const size_t slash = rest.find('/');
+  int64_t run_id = 0;
+  try {
+    size_t used = 0;
+    run_id = std::stoll(rest.substr(0, slash), &used);
+    if (used != slash) throw std::invalid_argument("");
+  } catch (const std::exception&) {
+    fail("expected run:<run id>/<stage>, e.g. run:12/model (run ids: `pipeline status`)");
+  }
+  if (slash == std::string::npos || slash + 1 == rest.size()) {
+    fail("expected run:<run id>/<stage>, e.g. run:12/model");
+  }
+  const std::string stage_name = rest.substr(slash + 1);
+  if (store == nullptr) fail("there is no database at " + db_path);
+  std::string key;
+  for (const auto& [name, stage_key] : store->LoadRunStages(run_id)) {
+    if (name == stage_name) key = stage_key;
+  }
+  if (key.empty()) fail("run " + std::to_string(run_id) + " has no stage '" + stage_name + "'");
+  if (!ArtifactCache(cache_dir).Has(key)) {
+    fail("stage '" + stage_name + "' of run " + std::to_string(run_id) +
+         " has not finished (its output is not in " + cache_dir + ")");
+  }
+  return key;
+}
+
 }  // namespace
 
 std::string DefaultCacheDir(const std::string& db_path) {
@@ -101,56 +138,39 @@ std::string DefaultCacheDir(const std::string& db_path) {
   return (parent.empty() ? std::filesystem::path(".") : parent).string() + "/cache";
 }
 
-// Replaces every `init_from: "run:<id>/<stage>"` by the path of that stage's cached output.
+// Replaces every stage reference written "run:<id>/<stage>" (a kStageRef parameter such as
+// train's init_from) by that stage's key, looked up in the database; the stage must have
+// finished, with its output in `cache_dir`. The key, unlike a path, is the same whatever
+// cache folder or machine the study runs with.
 void ResolveRunReferences(const Study& study, Grid& grid, const std::string& db_path,
                           const std::string& cache_dir) {
   const std::string prefix = "run:";
   std::unique_ptr<Store> store;
-  std::map<std::string, std::string> resolved;
+  std::map<std::string, std::string> resolved;  // reference → stage key
   for (RunSpec& run : grid.runs) {
     for (size_t s = 0; s < study.stages.size(); ++s) {
-      Json& params = run.stage_params[s];
-      if (!params.contains("init_from") || !params["init_from"].is_string()) continue;
-      const std::string reference = params["init_from"].get<std::string>();
-      if (reference.compare(0, prefix.size(), prefix) != 0) continue;
       const StageDecl& stage = study.stages[s];
-      const ParamDecl* decl = stage.FindParam("init_from");
-      const SourceMark mark = decl ? decl->mark : stage.mark;
-      const std::string key_path = "stages." + stage.name + ".init_from";
-      auto fail = [&](const std::string& why) {
-        throw ConfigError("init_from '" + reference + "': " + why, study.file, mark.line,
-                          mark.column, key_path);
-      };
-      if (!resolved.count(reference)) {
-        const std::string rest = reference.substr(prefix.size());
-        const size_t slash = rest.find('/');
-        int64_t run_id = 0;
-        try {
-          size_t used = 0;
-          run_id = std::stoll(rest.substr(0, slash), &used);
-          if (used != slash) throw std::invalid_argument("");
-        } catch (const std::exception&) {
-          fail("expected run:<run id>/<stage>, e.g. run:12/model (run ids: `pipeline status`)");
+      for (const ParamSpec& spec : grid.types[s]->params) {
+        if (spec.type != ParamType::kStageRef) continue;
+        Json& value = run.stage_params[s][spec.name];
+        if (!value.is_string() || value.get<std::string>().compare(0, prefix.size(), prefix) != 0) {
+          continue;
         }
-        if (slash == std::string::npos || slash + 1 == rest.size()) {
-          fail("expected run:<run id>/<stage>, e.g. run:12/model");
+        const std::string reference = value.get<std::string>();
+        if (!resolved.count(reference)) {
+          const ParamDecl* decl = stage.FindParam(spec.name);
+          const SourceMark mark = decl ? decl->mark : stage.mark;
+          const ValueSite site{study.file, mark, "stages." + stage.name + "." + spec.name};
+          if (!store && std::filesystem::exists(db_path)) {
+            store = std::make_unique<Store>(db_path, Store::Mode::kReadOnly);
+          }
+          resolved[reference] = FindReferencedStage(reference, store.get(), db_path, cache_dir, site);
         }
-        const std::string stage_name = rest.substr(slash + 1);
-        if (!std::filesystem::exists(db_path)) fail("there is no database at " + db_path);
-        if (!store) store = std::make_unique<Store>(db_path, Store::Mode::kReadOnly);
-        std::string key;
-        for (const auto& [name, stage_key] : store->LoadRunStages(run_id)) {
-          if (name == stage_name) key = stage_key;
-        }
-        if (key.empty()) fail("run " + std::to_string(run_id) + " has no stage '" + stage_name + "'");
-        const std::string path = ArtifactCache(cache_dir).OutputPath(key);
-        if (!std::filesystem::exists(path)) {
-          fail("stage '" + stage_name + "' of run " + std::to_string(run_id) +
-               " has not finished (no " + path + ")");
-        }
-        resolved[reference] = path;
+        const std::string ref_value = StageRefValue(resolved[reference]);
+        const std::string flat_path = stage.name + "." + spec.name;
+        value = ref_value;
+        if (run.flat_params.contains(flat_path)) run.flat_params[flat_path] = ref_value;
       }
-      params["init_from"] = resolved[reference];
     }
   }
 }

@@ -35,10 +35,11 @@ struct StudyPlan {
   Dag dag;
 };
 
-// Loads, expands and builds the DAG. A string parameter named `init_from` written as
-// "run:<id>/<stage>" (a checkpoint from another run, e.g. of another study) is replaced by the
-// path of that stage's cached output in `cache_dir`, looked up in the database at `db_path`;
-// ConfigError if the run or its finished stage is not there.
+// Loads, expands and builds the DAG. A stage reference parameter (ParamType::kStageRef, e.g.
+// train's init_from) written as "run:<id>/<stage>" (a checkpoint from another run, e.g. of
+// another study) becomes that stage's key ("stage:<key>"), looked up in the database at
+// `db_path`; ConfigError if the run or its stage is not there or the stage's output is not in
+// `cache_dir`. The plan, and so every stage key, is the same for any cache folder.
 StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string>& overrides,
                     const StageRegistry& registry, const std::string& db_path = "",
                     const std::string& cache_dir = "");

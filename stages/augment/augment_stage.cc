@@ -210,14 +210,13 @@ pipeline::StageType AugmentStage() {
   type.min_inputs = 1;
   type.max_inputs = 1;
   type.params = {
-      ParamSpec::List("transforms", pipeline::Json::array(),
+      TransformsParam("transforms",
                       "transforms applied in order to every copy, e.g. [{type: rotate, degrees: "
-                      "[-15, 15]}, {type: hflip}]; types: rotate, resized_crop, hflip, vflip, "
-                      "translate, blur, brightness, contrast, noise, cutout (their keys: "
-                      "stages/augment/transform_pipeline.h)"),
+                      "[-15, 15]}, {type: hflip}]"),
       ParamSpec::List("copy_transforms", pipeline::Json::array(),
                       "list of transform lists: copy k applies transforms then the k-th list "
-                      "(copies = its length)"),
+                      "(copies = its length)")
+          .Items(TransformsParam("transforms", "the transforms of one copy")),
       ParamSpec::Int("copies", 1, "augmented copies made of each selected image (0 with "
                                   "keep_original: pass the data through, e.g. as a variant)")
           .Min(0),
@@ -230,6 +229,7 @@ pipeline::StageType AugmentStage() {
                      "copies").Min(0),
   };
   type.run = RunAugment;
+  type.check = [](const pipeline::Params& params) { PlanCopies(params); };
   return type;
 }
 

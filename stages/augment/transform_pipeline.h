@@ -1,33 +1,15 @@
 #pragma once
-// A list of random image transforms, parsed from a study's JSON/YAML list and applied in order.
+// A list of random image transforms, parsed from a study's JSON/YAML list and applied in order,
+// e.g. [{type: rotate, degrees: [-15, 15]}, {type: hflip, p: 0.5},
+//       {type: resized_crop, scale: [0.6, 1.0]}]
 //
-// Each entry is a map with `type` and that type's keys; every transform also takes `p`, the
-// probability that it is applied (default 1, flips 0.5). A "range" is [low, high] with
-// low <= high; where noted a single number r means [-r, r].
-//
-//   type          keys (defaults)                         effect (image_transforms.h)
-//   rotate        degrees [-d, d] or d (required), fill 0   Rotate by U(degrees)
-//   resized_crop  scale [0.08, 1], ratio [0.75, 1.3333]     torchvision RandomResizedCrop box,
-//                                                           resized back to H x W
-//   hflip         (p 0.5)                                   FlipHorizontal
-//   vflip         (p 0.5)                                   FlipVertical
-//   translate     max_fraction f or [fx, fy] (required),    shift by round(U(-fx, fx) W),
-//                 fill 0                                    round(U(-fy, fy) H) pixels
-//   blur          kernel_size 3 (odd), sigma [0.1, 2]       GaussianBlur with sigma U(sigma)
-//   brightness    factor [0.8, 1.2]                         AdjustBrightness by U(factor)
-//   contrast      factor [0.8, 1.2]                         AdjustContrast by U(factor)
-//   noise         std 0.05                                  AddGaussianNoise
-//   cutout        size 8, fill 0                            Cutout of a size x size square
-//                                                           whose centre is uniform in the image
-//
-// Example (YAML): [{type: rotate, degrees: [-15, 15]}, {type: hflip, p: 0.5},
-//                  {type: resized_crop, scale: [0.6, 1.0]}]
-//
-// Parsing rejects an unknown type or key, a missing required key and out-of-range values with a
-// pipeline::ConfigError whose key path is e.g. "transforms[1].degrees" and whose message lists
-// the valid names. Random draws per applied transform, in this order: one Uniform() for the
-// coin flip against p, then that transform's parameters. A TransformPipeline is immutable after
-// parsing and safe to share between threads; Apply draws only from the Rng it is given.
+// TransformParam() declares each type's keys, defaults and ranges (`pipeline stages augment`
+// prints them); every transform takes `p`, the probability that it is applied (default 1,
+// flips 0.5). Parsing rejects an unknown type or key, a missing required key and out-of-range
+// values with a pipeline::ConfigError whose key path is e.g. "transforms[1].degrees". Random
+// draws per applied transform, in this order: one Uniform() for the coin flip against p, then
+// that transform's parameters. A TransformPipeline is immutable after parsing and safe to share
+// between threads; Apply draws only from the Rng it is given.
 
 #include <string>
 #include <vector>
@@ -66,6 +48,10 @@ struct TransformSpec {
   int64_t size = 8;
   float fill = 0.0f;
 };
+
+// The declaration of one transform (a map tagged by `type`) and of a list of them.
+pipeline::ParamSpec TransformParam();
+pipeline::ParamSpec TransformsParam(const std::string& name, const std::string& help);
 
 // The YAML names of the transform types, in declaration order ("rotate", "resized_crop", ...).
 const std::vector<std::string>& TransformTypeNames();

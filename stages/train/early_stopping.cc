@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "pipeline/errors.h"
-#include "stages/train/config_reader.h"
+#include "pipeline/param_schema.h"
 
 namespace stages {
 
@@ -159,46 +159,69 @@ const std::vector<std::string>& EarlyStoppingNames() {
   return names;
 }
 
+pipeline::ParamSpec EarlyStoppingParam() {
+  using pipeline::ParamSpec;
+  const PatienceOptions patience;
+  const CounterOptions counter;
+  auto monitor = [](const char* value) {
+    ParamSpec spec = ParamSpec::String("monitor", value ? Json(value) : Json(),
+                                       value ? "the validation figure that picks the best epoch"
+                                             : "the validation figure that picks the best epoch "
+                                               "(default: val_accuracy, or val_loss when the "
+                                               "objective has no accuracy)")
+                         .Choices({"val_loss", "val_accuracy"});
+    if (!value) spec.Optional();
+    return spec;
+  };
+  return ParamSpec::Object("early_stopping", Json{{"policy", "none"}},
+                           "when to stop and which epoch's weights to keep (early_stopping.h)")
+      .Tagged("policy",
+              {ParamSpec::Variant("none", "run every epoch; keep the best by `monitor`",
+                                  {monitor(nullptr)}),
+               ParamSpec::Variant(
+                   "patience", "stop after `patience` epochs without improvement",
+                   {monitor("val_loss"),
+                    ParamSpec::Int("patience", patience.patience, "epochs to wait").Min(1),
+                    ParamSpec::Float("min_delta", patience.min_delta,
+                                     "smallest change that counts as improvement")
+                        .Min(0)}),
+               ParamSpec::Variant(
+                   "counter", "a counter of epochs left, topped up by progress",
+                   {ParamSpec::Int("start", counter.start, "initial counter").Min(1),
+                    ParamSpec::Int("cap", counter.cap, "largest counter (>= start)").Min(1),
+                    ParamSpec::Int("best_bonus", counter.best_bonus,
+                                   "added on a new best val_accuracy")
+                        .Min(0),
+                    ParamSpec::Int("loss_bonus", counter.loss_bonus,
+                                   "added when val_loss falls")
+                        .Min(0)})});
+}
+
 std::unique_ptr<EarlyStopping> MakeEarlyStopping(const Json& config, const std::string& key_path) {
-  const ConfigReader reader(config, key_path, "{policy: patience, monitor: val_loss, patience: 10}");
-  reader.RejectUnknownKeys({"policy", "monitor", "patience", "min_delta", "start", "cap",
-                            "best_bonus", "loss_bonus"},
-                           "early stopping");
-  const std::string policy = reader.Choice("policy", "none", EarlyStoppingNames());
-  const std::vector<std::pair<const char*, std::vector<std::string>>> owners = {
-      {"monitor", {"none", "patience"}}, {"patience", {"patience"}}, {"min_delta", {"patience"}},
-      {"start", {"counter"}},            {"cap", {"counter"}},       {"best_bonus", {"counter"}},
-      {"loss_bonus", {"counter"}}};
-  for (const auto& [key, policies] : owners) {
-    if (reader.Has(key) && std::find(policies.begin(), policies.end(), policy) == policies.end()) {
-      reader.Fail(key, "does not apply to policy " + policy + " (it is a setting of " +
-                           JoinNames(policies) + ")");
-    }
-  }
-  const std::string default_monitor = policy == "none" ? "val_accuracy" : "val_loss";
-  const Monitor monitor =
-      reader.Choice("monitor", default_monitor, {"val_loss", "val_accuracy"}) == "val_loss"
-          ? Monitor::kValLoss
-          : Monitor::kValAccuracy;
+  const Json c = pipeline::ResolveParam(EarlyStoppingParam(), config, key_path);
+  const std::string policy = c.at("policy").get<std::string>();
+  const Monitor monitor = c.value("monitor", "val_accuracy") == "val_loss"
+                              ? Monitor::kValLoss
+                              : Monitor::kValAccuracy;
   try {
     if (policy == "patience") {
       PatienceOptions options;
       options.monitor = monitor;
-      options.patience = reader.Integer("patience", options.patience);
-      options.min_delta = reader.Number("min_delta", options.min_delta);
+      options.patience = c.at("patience").get<int64_t>();
+      options.min_delta = c.at("min_delta").get<double>();
       return std::make_unique<PatienceStopping>(options);
     }
     if (policy == "counter") {
       CounterOptions options;
-      options.start = reader.Integer("start", options.start);
-      options.cap = reader.Integer("cap", options.cap);
-      options.best_bonus = reader.Integer("best_bonus", options.best_bonus);
-      options.loss_bonus = reader.Integer("loss_bonus", options.loss_bonus);
+      options.start = c.at("start").get<int64_t>();
+      options.cap = c.at("cap").get<int64_t>();
+      options.best_bonus = c.at("best_bonus").get<int64_t>();
+      options.loss_bonus = c.at("loss_bonus").get<int64_t>();
       return std::make_unique<CounterStopping>(options);
     }
     return std::make_unique<NoEarlyStopping>(monitor);
   } catch (const pipeline::ConfigError& error) {
-    reader.Fail("", error.what());
+    throw pipeline::ConfigError(error.what(), "", 0, 0, key_path);
   }
 }
 

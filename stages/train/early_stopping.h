@@ -168,10 +168,13 @@ class CounterStopping : public EarlyStopping {
   double previous_loss_ = 0;
 };
 
+// The declaration of the `early_stopping` parameter: tagged by `policy` (default none), with
+// monitor for none and patience, patience and min_delta for patience, start, cap, best_bonus
+// and loss_bonus for counter (defaults as above).
+pipeline::ParamSpec EarlyStoppingParam();
+
 // Builds a policy from JSON such as {"policy": "patience", "monitor": "val_loss",
-// "patience": 10}. Keys: policy ("none" (default) | "patience" | "counter"); monitor (none,
-// patience); patience, min_delta (patience); start, cap, best_bonus, loss_bonus (counter).
-// Throws ConfigError naming `key_path` on unknown names or keys, bad values, or a key of
+// "patience": 10}, resolved against EarlyStoppingParam. Throws ConfigError naming `key_path` on unknown names or keys, bad values, or a key of
 // another policy.
 std::unique_ptr<EarlyStopping> MakeEarlyStopping(const pipeline::Json& config,
                                                  const std::string& key_path = "early_stopping");

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "pipeline/errors.h"
-#include "stages/train/config_reader.h"
+#include "pipeline/param_schema.h"
 
 namespace stages {
 
@@ -48,31 +48,42 @@ const std::vector<std::string>& LrScheduleNames() {
   return names;
 }
 
+pipeline::ParamSpec LrScheduleParam() {
+  using pipeline::ParamSpec;
+  const LrScheduleOptions defaults;
+  return ParamSpec::Object("lr_schedule", pipeline::Json{{"schedule", "constant"}},
+                           "learning-rate schedule over epochs (lr_schedule.h)")
+      .Tagged("schedule",
+              {ParamSpec::Variant("constant", "the optimiser's lr throughout", {}),
+               ParamSpec::Variant(
+                   "step", "lr * gamma^floor(epoch / step_size) (StepLR)",
+                   {ParamSpec::Int("step_size", defaults.step_size, "epochs between decays").Min(1),
+                    ParamSpec::Float("gamma", defaults.gamma, "decay factor").Above(0)}),
+               ParamSpec::Variant(
+                   "cosine", "cosine annealing from lr to eta_min over t_max epochs",
+                   {ParamSpec::Int("t_max", defaults.t_max, "epochs of the half period").Min(1),
+                    ParamSpec::Float("eta_min", defaults.eta_min, "the lowest rate, in [0, lr]")
+                        .Min(0)})});
+}
+
 LrSchedule MakeLrSchedule(const pipeline::Json& config, double base_lr,
                           const std::string& key_path) {
-  const ConfigReader reader(config, key_path, "{schedule: step, step_size: 10, gamma: 0.1}");
-  reader.RejectUnknownKeys({"schedule", "step_size", "gamma", "t_max", "eta_min"}, "schedule");
-  const std::string name = reader.Choice("schedule", "constant", LrScheduleNames());
+  const pipeline::Json c = pipeline::ResolveParam(LrScheduleParam(), config, key_path);
+  const std::string name = c.at("schedule").get<std::string>();
   LrScheduleOptions options;
-  options.kind = name == "step"     ? LrScheduleKind::kStep
-                 : name == "cosine" ? LrScheduleKind::kCosine
-                                    : LrScheduleKind::kConstant;
-  for (const char* key : {"step_size", "gamma"}) {
-    if (reader.Has(key) && name != "step") reader.Fail(key, "applies to the step schedule only");
+  if (name == "step") {
+    options.kind = LrScheduleKind::kStep;
+    options.step_size = c.at("step_size").get<int64_t>();
+    options.gamma = c.at("gamma").get<double>();
+  } else if (name == "cosine") {
+    options.kind = LrScheduleKind::kCosine;
+    options.t_max = c.at("t_max").get<int64_t>();
+    options.eta_min = c.at("eta_min").get<double>();
   }
-  for (const char* key : {"t_max", "eta_min"}) {
-    if (reader.Has(key) && name != "cosine") {
-      reader.Fail(key, "applies to the cosine schedule only");
-    }
-  }
-  options.step_size = reader.Integer("step_size", options.step_size);
-  options.gamma = reader.Number("gamma", options.gamma);
-  options.t_max = reader.Integer("t_max", options.t_max);
-  options.eta_min = reader.Number("eta_min", options.eta_min);
   try {
     return LrSchedule(base_lr, options);
   } catch (const pipeline::ConfigError& error) {
-    reader.Fail("", error.what());
+    throw pipeline::ConfigError(error.what(), "", 0, 0, key_path);
   }
 }
 

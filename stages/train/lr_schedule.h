@@ -45,10 +45,13 @@ class LrSchedule {
   LrScheduleOptions options_;
 };
 
-// Builds a schedule from JSON such as {"schedule": "step", "step_size": 30, "gamma": 0.1}.
-// Keys: schedule ("constant" (default) | "step" | "cosine"), step_size, gamma (step), t_max,
-// eta_min (cosine); absent or null keys take the defaults above. Throws ConfigError naming
-// `key_path` on unknown names or keys, bad values, or a key of another schedule.
+// The declaration of the `lr_schedule` parameter: tagged by `schedule` (default constant),
+// with step_size and gamma for step, t_max and eta_min for cosine (defaults as above).
+pipeline::ParamSpec LrScheduleParam();
+
+// Builds a schedule from JSON such as {"schedule": "step", "step_size": 30, "gamma": 0.1},
+// resolved against LrScheduleParam. Throws ConfigError naming `key_path` on unknown names or
+// keys, bad values, or a key of another schedule.
 LrSchedule MakeLrSchedule(const pipeline::Json& config, double base_lr,
                           const std::string& key_path = "lr_schedule");
 

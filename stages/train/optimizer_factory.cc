@@ -1,61 +1,52 @@
 #include "stages/train/optimizer_factory.h"
 
-#include <algorithm>
-
 #include "pipeline/errors.h"
+#include "pipeline/param_schema.h"
 #include "stages/train/adaptive_optimizers.h"
-#include "stages/train/config_reader.h"
 #include "stages/train/sgd.h"
 
 namespace stages {
-namespace {
 
-using pipeline::ConfigError;
 using pipeline::Json;
+using pipeline::ParamSpec;
 
-// The optimisers each key applies to; empty means all.
-struct KeyRule {
-  const char* key;
-  std::vector<std::string> optimizers;
-};
-
-const std::vector<KeyRule>& KeyRules() {
-  static const std::vector<KeyRule> rules = {
-      {"optimizer", {}},          {"lr", {}},
-      {"momentum", {"sgd"}},      {"nesterov", {"sgd"}},
-      {"initial_accumulator", {"adagrad"}},
-      {"alpha", {"rmsprop"}},     {"beta1", {"adam"}},
-      {"beta2", {"adam"}},        {"eps", {"adagrad", "rmsprop", "adam"}},
-      {"weight_decay", {}},       {"l2", {}},
-      {"l1", {}},
+ParamSpec OptimizerParam(const std::string& name) {
+  auto lr = [](double value) {
+    return ParamSpec::Float("lr", value, "learning rate").Above(0);
   };
-  return rules;
+  auto eps = [](double value) {
+    return ParamSpec::Float("eps", value, "added to the denominator for stability").Min(0).Max(1);
+  };
+  return ParamSpec::Object(name, Json{{"optimizer", "adam"}, {"lr", 0.001}},
+                           "the optimiser and its settings; fields not given keep the default's "
+                           "(another optimiser starts from its own defaults)")
+      .Tagged("optimizer",
+              {ParamSpec::Variant(
+                   "sgd", "stochastic gradient descent (sgd.h)",
+                   {lr(0.01),
+                    ParamSpec::Float("momentum", 0.0, "heavy-ball momentum").Min(0).Below(1),
+                    ParamSpec::Bool("nesterov", false, "Nesterov momentum (needs momentum > 0)")}),
+               ParamSpec::Variant(
+                   "adagrad", "Adagrad (adaptive_optimizers.h)",
+                   {lr(0.01), eps(1e-10),
+                    ParamSpec::Float("initial_accumulator", 0.0, "initial sum of squares").Min(0)}),
+               ParamSpec::Variant(
+                   "rmsprop", "RMSprop (adaptive_optimizers.h)",
+                   {lr(0.01),
+                    ParamSpec::Float("alpha", 0.99, "smoothing constant").Min(0).Below(1),
+                    eps(1e-8)}),
+               ParamSpec::Variant(
+                   "adam", "Adam (adaptive_optimizers.h)",
+                   {lr(0.001),
+                    ParamSpec::Float("beta1", 0.9, "first-moment decay").Min(0).Below(1),
+                    ParamSpec::Float("beta2", 0.999, "second-moment decay").Min(0).Below(1),
+                    eps(1e-8)})})
+      .Fields({ParamSpec::Float("weight_decay", 0.0,
+                                "adds weight_decay * w to the gradient (PyTorch's weight_decay)")
+                   .Min(0),
+               ParamSpec::Float("l2", 0.0, "adds l2 * sum(w^2) to the loss").Min(0),
+               ParamSpec::Float("l1", 0.0, "adds l1 * sum(|w|) to the loss").Min(0)});
 }
-
-// Rejects unknown keys, and keys of other optimisers unless they hold their default (a train
-// stage may pass every key with its default). eps has no common default, so it is rejected
-// whenever it is set for sgd.
-void CheckKeys(const std::string& optimizer, const ConfigReader& reader) {
-  std::vector<std::string> known;
-  for (const KeyRule& rule : KeyRules()) known.emplace_back(rule.key);
-  reader.RejectUnknownKeys(known, "optimizer");
-  const Json defaults = {{"momentum", 0}, {"nesterov", false}, {"initial_accumulator", 0},
-                         {"alpha", 0.99}, {"beta1", 0.9},      {"beta2", 0.999}};
-  for (const KeyRule& rule : KeyRules()) {
-    if (rule.optimizers.empty() || !reader.Has(rule.key)) continue;
-    if (std::find(rule.optimizers.begin(), rule.optimizers.end(), optimizer) !=
-        rule.optimizers.end()) {
-      continue;
-    }
-    const Json& value = reader.config().at(rule.key);
-    if (!defaults.contains(rule.key) || defaults.at(rule.key) != value) {
-      reader.Fail(rule.key, "does not apply to " + optimizer + " (it is a setting of " +
-                                JoinNames(rule.optimizers) + ")");
-    }
-  }
-}
-
-}  // namespace
 
 const std::vector<std::string>& OptimizerNames() {
   static const std::vector<std::string> names = {"sgd", "adagrad", "rmsprop", "adam"};
@@ -63,56 +54,48 @@ const std::vector<std::string>& OptimizerNames() {
 }
 
 std::unique_ptr<Optimizer> MakeOptimizer(const Json& config, const std::string& key_path) {
-  const ConfigReader reader(config, key_path, "{optimizer: adam, lr: 0.001}");
-  const std::string name = reader.Choice("optimizer", "sgd", OptimizerNames());
-  CheckKeys(name, reader);
-
+  const Json c = pipeline::ResolveParam(OptimizerParam(), config, key_path);
+  const std::string name = c.at("optimizer").get<std::string>();
   PenaltyOptions penalties;
-  penalties.weight_decay = reader.Number("weight_decay", 0);
-  penalties.l2 = reader.Number("l2", 0);
-  penalties.l1 = reader.Number("l1", 0);
-  for (const auto& [key, value] : {std::pair<const char*, double>{"weight_decay",
-                                                                   penalties.weight_decay},
-                                   {"l2", penalties.l2},
-                                   {"l1", penalties.l1}}) {
-    if (value < 0) reader.Fail(key, "must be >= 0, got " + Json(value).dump());
-  }
-
-  // The constructors check ranges; their ConfigError gains the key path here.
+  penalties.weight_decay = c.at("weight_decay").get<double>();
+  penalties.l2 = c.at("l2").get<double>();
+  penalties.l1 = c.at("l1").get<double>();
+  const double lr = c.at("lr").get<double>();
+  // The constructors check what one field cannot (nesterov without momentum, open bounds).
   try {
     if (name == "sgd") {
       SgdOptions options;
-      options.lr = reader.Number("lr", 0.01);
-      options.momentum = reader.Number("momentum", 0);
-      options.nesterov = reader.Bool("nesterov", false);
+      options.lr = lr;
+      options.momentum = c.at("momentum").get<double>();
+      options.nesterov = c.at("nesterov").get<bool>();
       options.penalties = penalties;
       return std::make_unique<Sgd>(options);
     }
     if (name == "adagrad") {
       AdagradOptions options;
-      options.lr = reader.Number("lr", 0.01);
-      options.eps = reader.Number("eps", 1e-10);
-      options.initial_accumulator = reader.Number("initial_accumulator", 0);
+      options.lr = lr;
+      options.eps = c.at("eps").get<double>();
+      options.initial_accumulator = c.at("initial_accumulator").get<double>();
       options.penalties = penalties;
       return std::make_unique<Adagrad>(options);
     }
     if (name == "rmsprop") {
       RmspropOptions options;
-      options.lr = reader.Number("lr", 0.01);
-      options.alpha = reader.Number("alpha", 0.99);
-      options.eps = reader.Number("eps", 1e-8);
+      options.lr = lr;
+      options.alpha = c.at("alpha").get<double>();
+      options.eps = c.at("eps").get<double>();
       options.penalties = penalties;
       return std::make_unique<Rmsprop>(options);
     }
     AdamOptions options;
-    options.lr = reader.Number("lr", 0.001);
-    options.beta1 = reader.Number("beta1", 0.9);
-    options.beta2 = reader.Number("beta2", 0.999);
-    options.eps = reader.Number("eps", 1e-8);
+    options.lr = lr;
+    options.beta1 = c.at("beta1").get<double>();
+    options.beta2 = c.at("beta2").get<double>();
+    options.eps = c.at("eps").get<double>();
     options.penalties = penalties;
     return std::make_unique<Adam>(options);
-  } catch (const ConfigError& error) {
-    reader.Fail("", error.what());
+  } catch (const pipeline::ConfigError& error) {
+    throw pipeline::ConfigError(error.what(), "", 0, 0, key_path);
   }
 }
 

@@ -25,15 +25,9 @@ namespace {
 // Minimum training time between two saves of the resume checkpoint.
 constexpr double kCheckpointSeconds = 5.0;
 
-std::vector<std::string> StringList(const pipeline::Json& list, const std::string& key) {
+std::vector<std::string> StringList(const pipeline::Json& list) {
   std::vector<std::string> names;
-  for (const pipeline::Json& item : list) {
-    if (!item.is_string()) {
-      throw pipeline::ConfigError("train." + key + ": expected a list of layer names, got " +
-                                  item.dump());
-    }
-    names.push_back(item.get<std::string>());
-  }
+  for (const pipeline::Json& item : list) names.push_back(item.get<std::string>());
   return names;
 }
 
@@ -53,17 +47,43 @@ int64_t ClassCount(const pipeline::Artifact& data, const pipeline::Tensor& y) {
   return classes;
 }
 
-void RunTrain(pipeline::StageContext& ctx) {
-  const pipeline::Params& params = ctx.params();
-  const ModelAndData inputs = SplitModelInputs(ctx, /*model_required=*/false);
-  if (inputs.data.empty() || inputs.data.size() > 2) {
+// The stage's inputs: a training set, optionally a validation set and a model to start from.
+struct TrainInputs {
+  const pipeline::Artifact* train_set = nullptr;
+  const pipeline::Artifact* validation_set = nullptr;
+  const pipeline::Artifact* model = nullptr;
+  TrainData train;
+  TrainData validation;
+};
+
+TrainInputs ReadInputs(const pipeline::StageContext& ctx, bool classify) {
+  const ModelAndData split = SplitModelInputs(ctx, /*model_required=*/false);
+  if (split.data.empty() || split.data.size() > 2) {
     throw pipeline::StageError("train: expected a training set and optionally a validation set "
                                "(plus optionally a model to start from), got " +
-                               std::to_string(inputs.data.size()) + " data inputs");
+                               std::to_string(split.data.size()) + " data inputs");
   }
-  const pipeline::Artifact& train_set = *inputs.data[0];
-  const pipeline::Artifact* validation_set = inputs.data.size() > 1 ? inputs.data[1] : nullptr;
+  TrainInputs inputs;
+  inputs.train_set = split.data[0];
+  inputs.validation_set = split.data.size() > 1 ? split.data[1] : nullptr;
+  inputs.model = split.model;
+  const pipeline::Tensor& x = inputs.train_set->Get("x");
+  inputs.train = {&x, classify ? &inputs.train_set->Get("y") : nullptr};
+  if (inputs.validation_set != nullptr) {
+    inputs.validation.x = &inputs.validation_set->Get("x");
+    if (inputs.validation.x->row_size() != x.row_size()) {
+      throw pipeline::StageError("train: the validation set has " +
+                                 std::to_string(inputs.validation.x->row_size()) +
+                                 " values per example, the training set " +
+                                 std::to_string(x.row_size()));
+    }
+    if (classify) inputs.validation.y = &inputs.validation_set->Get("y");
+  }
+  return inputs;
+}
 
+// The trainer's options from the (resolved) parameters and the training set.
+TrainerOptions ReadOptions(const pipeline::Params& params, const TrainInputs& inputs) {
   TrainerOptions options;
   options.layers = params.Get("layers");
   options.task = ParseTrainTask(params.GetString("task"), "train.task");
@@ -77,10 +97,10 @@ void RunTrain(pipeline::StageContext& ctx) {
   options.optimizer = params.Get("optimizer");
   options.lr_schedule = params.Get("lr_schedule");
   options.early_stopping = params.Get("early_stopping");
-  options.freeze = StringList(params.Get("freeze"), "freeze");
-  options.trainable = StringList(params.Get("trainable"), "trainable");
+  options.freeze = StringList(params.Get("freeze"));
+  options.trainable = StringList(params.Get("trainable"));
 
-  const pipeline::Tensor& x = train_set.Get("x");
+  const pipeline::Tensor& x = *inputs.train.x;
   options.input_shape = ExampleShape(x);
   if (options.max_steps > 0) {
     // Enough epochs for the iterations; the step limit ends the last one.
@@ -88,11 +108,10 @@ void RunTrain(pipeline::StageContext& ctx) {
     options.epochs = (options.max_steps + per_epoch - 1) / std::max<int64_t>(1, per_epoch);
   }
   const bool classify = options.task == TrainTask::kClassify;
-  TrainData train{&x, classify ? &train_set.Get("y") : nullptr};
-  if (classify) options.classes = ClassCount(train_set, *train.y);
+  if (classify) options.classes = ClassCount(*inputs.train_set, *inputs.train.y);
   if (params.GetBool("class_weights")) {
     if (!classify) throw pipeline::ConfigError("train.class_weights: only for classifiers");
-    const pipeline::Tensor* weights = train_set.Find("class_weights");
+    const pipeline::Tensor* weights = inputs.train_set->Find("class_weights");
     if (weights == nullptr) {
       throw pipeline::StageError("train: class_weights is on but the training set has no "
                                  "class_weights tensor; put a class_weights stage before train");
@@ -100,108 +119,134 @@ void RunTrain(pipeline::StageContext& ctx) {
     options.class_weights.assign(weights->f32(), weights->f32() + weights->size());
     options.classes = std::max<int64_t>(options.classes, weights->size());
   }
-  TrainData validation;
-  if (validation_set != nullptr) {
-    validation.x = &validation_set->Get("x");
-    if (validation.x->row_size() != x.row_size()) {
-      throw pipeline::StageError("train: the validation set has " +
-                                 std::to_string(validation.x->row_size()) +
-                                 " values per example, the training set " +
-                                 std::to_string(x.row_size()));
-    }
-    if (classify) validation.y = &validation_set->Get("y");
-  }
+  return options;
+}
 
-  // Initial weights: a model input (a stage of this study) or `init_from` (a checkpoint file,
-  // e.g. another study's run, which `pipeline run` resolves from "run:<id>/<stage>").
-  const std::string init_from = params.GetString("init_from");
-  std::optional<pipeline::Artifact> init_file;
-  if (!init_from.empty()) {
-    if (inputs.model != nullptr) {
-      throw pipeline::ConfigError("train.init_from: the stage also has a model input; give "
-                                  "the initial weights one way");
-    }
-    if (init_from.compare(0, 4, "run:") == 0) {
-      throw pipeline::ConfigError("train.init_from: '" + init_from + "' is resolved by "
-                                  "`pipeline run` only; give a checkpoint file here");
-    }
-    init_file = pipeline::ReadArtifactFile(init_from);
-    if (!IsModel(*init_file)) {
-      throw pipeline::DataError("not a model checkpoint (it holds " + init_file->Describe() +
-                                    ")",
-                                init_from);
-    }
+// Initial weights: a model input (a stage of this study), or `init_from`: another stage's
+// output (resolved to its key when the study was planned) or a checkpoint file. Empty: none.
+std::map<std::string, pipeline::Tensor> InitialWeights(const pipeline::StageContext& ctx,
+                                                       const TrainInputs& inputs) {
+  const std::string init_from = ctx.params().GetString("init_from");
+  if (init_from.empty()) {
+    return inputs.model != nullptr ? ReadModelState(*inputs.model)
+                                   : std::map<std::string, pipeline::Tensor>{};
   }
-  const pipeline::Artifact* init_model = inputs.model != nullptr ? inputs.model
-                                         : init_file ? &*init_file : nullptr;
+  if (inputs.model != nullptr) {
+    throw pipeline::ConfigError("train.init_from: the stage also has a model input; give the "
+                                "initial weights one way");
+  }
+  if (init_from.compare(0, 4, "run:") == 0) {
+    throw pipeline::ConfigError("train.init_from: '" + init_from + "' is resolved by "
+                                "`pipeline run` only; give a checkpoint file here");
+  }
+  std::optional<pipeline::Artifact> file;
+  const pipeline::Artifact* model = ctx.Reference("init_from");
+  if (model == nullptr) {
+    file = pipeline::ReadArtifactFile(init_from);
+    model = &*file;
+  }
+  if (!IsModel(*model)) {
+    throw pipeline::DataError("not a model checkpoint (it holds " + model->Describe() + ")",
+                              init_from);
+  }
+  return ReadModelState(*model);
+}
+
+// A fresh trainer, started from `initial` when it is not empty (`loaded`: the tensors taken).
+std::unique_ptr<Trainer> MakeTrainer(pipeline::StageContext& ctx, const TrainerOptions& options,
+                                     const std::map<std::string, pipeline::Tensor>& initial,
+                                     std::vector<std::string>* loaded = nullptr) {
   auto trainer = std::make_unique<Trainer>(options, ctx.rng());
-  const std::map<std::string, pipeline::Tensor> initial =
-      init_model != nullptr ? ReadModelState(*init_model)
-                            : std::map<std::string, pipeline::Tensor>{};
-  if (init_model != nullptr) {
-    const std::vector<std::string> loaded = trainer->LoadInitialState(initial);
-    ctx.Metric("init_tensors_loaded", static_cast<double>(loaded.size()));
-    ctx.output().meta()["initialized_from"] = loaded;
+  if (!initial.empty()) {
+    std::vector<std::string> names = trainer->LoadInitialState(initial);
+    if (loaded != nullptr) *loaded = std::move(names);
   }
-  int64_t parameter_count = 0;
-  for (const nn::LayerInfo& layer : trainer->network().Summary()) {
-    parameter_count += layer.parameters;
-  }
-  ctx.Metric("parameters", static_cast<double>(parameter_count));
+  return trainer;
+}
 
-  // Per-epoch metrics, kept so that an attempt resumed from a checkpoint can log them again.
-  std::vector<LoggedMetric> history;
-  auto log = [&](const std::string& name, int64_t step, double value) {
-    ctx.Metric(name, step, value);
-    history.push_back({name, step, value});
-  };
-  const std::string checkpoint_path =
-      ctx.resume_dir().empty() ? std::string() : ctx.resume_dir() + "/trainer.art";
-  if (!checkpoint_path.empty()) {
-    if (std::optional<TrainerCheckpoint> saved = LoadTrainerCheckpoint(checkpoint_path)) {
-      try {
-        trainer->LoadState(saved->state);
-        for (const LoggedMetric& m : saved->history) log(m.name, m.step, m.value);
-      } catch (const std::exception&) {
-        // Made on another machine (other layouts) or by other code: start over.
-        history.clear();
-        trainer = std::make_unique<Trainer>(options, ctx.rng());
-        if (init_model != nullptr) trainer->LoadInitialState(initial);
+// The epoch loop with its metrics, resumable from the checkpoint in the stage's resume folder.
+class EpochLoop {
+ public:
+  EpochLoop(pipeline::StageContext& ctx, bool classify)
+      : ctx_(ctx),
+        classify_(classify),
+        checkpoint_path_(ctx.resume_dir().empty() ? std::string()
+                                                  : ctx.resume_dir() + "/trainer.art") {}
+
+  // Continues from a saved checkpoint if there is a usable one. One that cannot be loaded
+  // (made by other code, or on a machine with other oneDNN layouts) is discarded, and the
+  // stage says so: metric resume_discarded = 1 and the reason in the output's metadata.
+  void Resume(std::unique_ptr<Trainer>& trainer, const std::function<std::unique_ptr<Trainer>()>& fresh) {
+    if (checkpoint_path_.empty()) return;
+    std::optional<TrainerCheckpoint> saved = LoadTrainerCheckpoint(checkpoint_path_);
+    if (!saved) return;
+    try {
+      trainer->LoadState(saved->state);
+    } catch (const std::exception& e) {
+      trainer = fresh();
+      ctx_.Metric("resume_discarded", 1.0);
+      ctx_.output().meta()["resume_discarded"] = std::string("the saved trainer state could not "
+                                                             "be loaded, training started over: ") +
+                                                 e.what();
+      return;
+    }
+    for (const LoggedMetric& m : saved->history) Log(m.name, m.step, m.value);
+  }
+
+  void Run(Trainer& trainer, const TrainInputs& inputs) {
+    pipeline::Clock& clock = ctx_.clock();
+    double last_save = clock.MonotonicSeconds();
+    while (!trainer.finished()) {
+      const double start = clock.MonotonicSeconds();
+      double train_end = start;
+      const EpochResult r = trainer.RunEpoch(inputs.train, inputs.validation, [&] {
+        ctx_.CheckCancelled();
+        train_end = clock.MonotonicSeconds();
+      });
+      const double end = clock.MonotonicSeconds();
+      LogEpoch(r, end - start, train_end - start);
+      // Save progress every few seconds of training (not after the last epoch: the stage is
+      // about to finish, and its output replaces the checkpoint).
+      if (!checkpoint_path_.empty() && !trainer.finished() &&
+          end - last_save >= kCheckpointSeconds) {
+        SaveTrainerCheckpoint({trainer.SaveState(), history_}, checkpoint_path_);
+        last_save = clock.MonotonicSeconds();
       }
     }
   }
 
-  pipeline::Clock& clock = ctx.clock();
-  double last_save = clock.MonotonicSeconds();
-  while (!trainer->finished()) {
-    const double start = clock.MonotonicSeconds();
-    double train_end = start;
-    const EpochResult r = trainer->RunEpoch(train, validation, [&] {
-      ctx.CheckCancelled();
-      train_end = clock.MonotonicSeconds();
-    });
-    const double end = clock.MonotonicSeconds();
-    log("lr", r.epoch, r.lr);
-    log("train_loss", r.epoch, r.train_loss);
-    if (classify) log("train_accuracy", r.epoch, r.train_accuracy);
+ private:
+  // Kept so that an attempt resumed from a checkpoint can log the earlier epochs again.
+  void Log(const std::string& name, int64_t step, double value) {
+    ctx_.Metric(name, step, value);
+    history_.push_back({name, step, value});
+  }
+
+  void LogEpoch(const EpochResult& r, double seconds, double train_seconds) {
+    Log("lr", r.epoch, r.lr);
+    Log("train_loss", r.epoch, r.train_loss);
+    if (classify_) Log("train_accuracy", r.epoch, r.train_accuracy);
     if (r.has_validation) {
-      log("val_loss", r.epoch, r.validation.loss);
-      if (classify) log("val_accuracy", r.epoch, r.validation.accuracy);
+      Log("val_loss", r.epoch, r.validation.loss);
+      if (classify_) Log("val_accuracy", r.epoch, r.validation.accuracy);
     }
-    log("epoch_time", r.epoch, end - start);
-    if (train_end > start) {
-      log("images_per_s", r.epoch, static_cast<double>(r.examples) / (train_end - start));
-    }
-    // Save progress every few seconds of training (not after the last epoch: the stage is
-    // about to finish, and its output replaces the checkpoint).
-    if (!checkpoint_path.empty() && !trainer->finished() &&
-        end - last_save >= kCheckpointSeconds) {
-      SaveTrainerCheckpoint({trainer->SaveState(), history}, checkpoint_path);
-      last_save = clock.MonotonicSeconds();
+    Log("epoch_time", r.epoch, seconds);
+    if (train_seconds > 0) {
+      Log("images_per_s", r.epoch, static_cast<double>(r.examples) / train_seconds);
     }
   }
-  Trainer& trained = *trainer;
 
+  pipeline::StageContext& ctx_;
+  bool classify_;
+  std::string checkpoint_path_;
+  std::vector<LoggedMetric> history_;
+};
+
+// The kept checkpoint as the stage's output, with the final metrics.
+void WriteOutput(pipeline::StageContext& ctx, Trainer& trained, const TrainerOptions& options,
+                 const TrainInputs& inputs) {
+  const pipeline::Params& params = ctx.params();
+  const bool classify = options.task == TrainTask::kClassify;
   const bool keep_last = params.GetString("keep") == "last";
   const EarlyStopping& policy = trained.early_stopping();
   const int64_t kept_epoch = keep_last ? trained.epochs_done() : trained.kept_epoch();
@@ -222,16 +267,16 @@ void RunTrain(pipeline::StageContext& ctx) {
 
   std::map<std::string, pipeline::Tensor> state =
       keep_last ? trained.network().StateDict() : trained.KeptState();
-  if (validation.x != nullptr) {
+  if (inputs.validation.x != nullptr) {
     // The kept checkpoint's own validation figures, recomputed from its weights.
     trained.network().LoadStateDict(state, /*strict=*/true);
-    const Evaluation chosen = trained.Evaluate(validation);
+    const Evaluation chosen = trained.Evaluate(inputs.validation);
     ctx.Metric("chosen_val_loss", chosen.loss);
     if (classify) ctx.Metric("chosen_val_accuracy", chosen.accuracy);
   }
 
   pipeline::Artifact& out = ctx.output();
-  pipeline::Json meta = train_set.meta();
+  pipeline::Json meta = inputs.train_set->meta();
   meta.erase("model");
   for (auto& [key, value] : meta.items()) out.meta()[key] = value;
   PutModel(out, model, state);
@@ -240,30 +285,54 @@ void RunTrain(pipeline::StageContext& ctx) {
                             {"early_stopped", policy.stopped()},
                             {"policy", policy.name()},
                             {"optimizer", trained.optimizer().name()},
-                            {"examples", x.rows()}};
+                            {"examples", inputs.train.x->rows()}};
 }
 
-// The structured parameters, checked when the study is expanded (shapes need the data and are
-// checked when the stage runs).
+void RunTrain(pipeline::StageContext& ctx) {
+  const bool classify =
+      ParseTrainTask(ctx.params().GetString("task"), "train.task") == TrainTask::kClassify;
+  const TrainInputs inputs = ReadInputs(ctx, classify);
+  const TrainerOptions options = ReadOptions(ctx.params(), inputs);
+  const std::map<std::string, pipeline::Tensor> initial = InitialWeights(ctx, inputs);
+  std::vector<std::string> loaded;
+  std::unique_ptr<Trainer> trainer = MakeTrainer(ctx, options, initial, &loaded);
+  if (!initial.empty()) {
+    ctx.Metric("init_tensors_loaded", static_cast<double>(loaded.size()));
+    ctx.output().meta()["initialized_from"] = loaded;
+  }
+  int64_t parameter_count = 0;
+  for (const nn::LayerInfo& layer : trainer->network().Summary()) {
+    parameter_count += layer.parameters;
+  }
+  ctx.Metric("parameters", static_cast<double>(parameter_count));
+
+  EpochLoop loop(ctx, classify);
+  loop.Resume(trainer, [&] { return MakeTrainer(ctx, options, initial); });
+  loop.Run(*trainer, inputs);
+  WriteOutput(ctx, *trainer, options, inputs);
+}
+
+// The structured parameters are checked against their declarations when the study is expanded;
+// this adds what a declaration cannot say (a loss that fits the task, layer names used once,
+// nesterov with momentum). Shapes need the data and are checked when the stage runs.
 void CheckTrainParams(const pipeline::Params& params) {
   auto as = [](const std::string& param, const std::function<void()>& check) {
     try {
       check();
     } catch (const pipeline::ConfigError& e) {
+      if (!e.key_path().empty()) throw;
       throw pipeline::ConfigError(e.what(), "", 0, 0, param);
     }
   };
   TrainTask task = TrainTask::kClassify;
   as("task", [&] { task = ParseTrainTask(params.GetString("task"), "task"); });
   as("loss", [&] { ParseTrainLoss(params.GetString("loss"), task, "loss"); });
-  as("layers", [&] { nn::ParseLayerSpecs(params.Get("layers")); });
+  as("layers", [&] { nn::ParseLayerSpecs(params.Get("layers"), "layers"); });
   double lr = 0.01;
   as("optimizer", [&] { lr = MakeOptimizer(params.Get("optimizer"), "optimizer")->lr(); });
   as("lr_schedule", [&] { MakeLrSchedule(params.Get("lr_schedule"), lr, "lr_schedule"); });
   as("early_stopping",
      [&] { MakeEarlyStopping(params.Get("early_stopping"), "early_stopping"); });
-  as("freeze", [&] { StringList(params.Get("freeze"), "freeze"); });
-  as("trainable", [&] { StringList(params.Get("trainable"), "trainable"); });
 }
 
 }  // namespace
@@ -281,7 +350,7 @@ pipeline::StageType TrainStage() {
   type.min_inputs = 1;
   type.max_inputs = 3;
   type.params = {
-      ParamSpec::List("layers", nullptr,
+      nn::LayersParam("layers",
                       "the network, e.g. [{type: conv, out: 32, kernel: 3}, {type: relu}, "
                       "{type: flatten}, {type: linear, out: 10}]"),
       ParamSpec::String("task", "classify", "classify (labels y) or autoencode (reproduce x)")
@@ -301,22 +370,20 @@ pipeline::StageType TrainStage() {
                                         "activations, else Xavier), he, xavier or torch "
                                         "(PyTorch's default, uniform +-1/sqrt(fan_in), "
                                         "biases too)")
-          .Choices({"auto", "he", "xavier", "torch"}),
-      ParamSpec::Object("optimizer", Json{{"optimizer", "adam"}, {"lr", 0.001}},
-                        "optimizer (sgd, adagrad, rmsprop, adam), lr, momentum, nesterov, "
-                        "weight_decay, l2, l1, ..."),
-      ParamSpec::Object("lr_schedule", Json::object(),
-                        "schedule: constant, step (step_size, gamma) or cosine (t_max, eta_min)"),
-      ParamSpec::Object("early_stopping", Json::object(),
-                        "policy: none, patience (monitor, patience, min_delta) or counter "
-                        "(start, cap, best_bonus, loss_bonus)"),
+          .Choices(nn::InitChoiceNames()),
+      OptimizerParam(),
+      LrScheduleParam(),
+      EarlyStoppingParam(),
       ParamSpec::Bool("class_weights", false,
                       "weight the loss by the training set's class_weights tensor"),
-      ParamSpec::String("init_from", "",
-                        "initial weights from a checkpoint: another run's stage as "
-                        "run:<id>/<stage> (e.g. run:12/model), or an output.art path"),
-      ParamSpec::List("freeze", Json::array(), "layers not trained (\"*\": all)"),
-      ParamSpec::List("trainable", Json::array(), "layers trained even when `freeze` has \"*\""),
+      ParamSpec::StageRef("init_from",
+                          "initial weights from a checkpoint: another run's stage as "
+                          "run:<id>/<stage> (e.g. run:12/model; the stage key, not the run, "
+                          "becomes the parameter), or an output.art path"),
+      ParamSpec::List("freeze", Json::array(), "layers not trained (\"*\": all)")
+          .Items(ParamSpec::String("layer", nullptr, "a layer name")),
+      ParamSpec::List("trainable", Json::array(), "layers trained even when `freeze` has \"*\"")
+          .Items(ParamSpec::String("layer", nullptr, "a layer name")),
       ParamSpec::String("latent", "", "the layer whose output `encode` returns by default"),
       ParamSpec::String("keep", "best", "checkpoint to output: best (the policy's chosen "
                                         "epoch) or last")

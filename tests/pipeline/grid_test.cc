@@ -208,7 +208,9 @@ TEST_CASE("a stage type's own check reports mistakes inside structured parameter
       "    layers: [{type: linear, out: 3}, {type: relux}]\n");
   CHECK(layer.file() == "nets.yaml");
   CHECK(layer.line() == 6);
-  CHECK(layer.key_path() == "stages.model.layers");
+  CHECK(layer.column() == 45);
+  CHECK(layer.key_path() == "stages.model.layers[1].type");
+  CHECK_THAT(std::string(layer.what()), Catch::Contains("did you mean 'relu'"));
   CHECK_THAT(std::string(layer.what()), Catch::Contains("relux"));
 
   const ConfigError optimizer = expand_error(
@@ -220,7 +222,9 @@ TEST_CASE("a stage type's own check reports mistakes inside structured parameter
       "    layers: [{type: linear, out: 3}]\n"
       "    optimizer: {optimizer: adam, lr: 0.001, momentum: 0.9}\n");
   CHECK(optimizer.line() == 7);
-  CHECK(optimizer.key_path() == "stages.model.optimizer");
+  CHECK(optimizer.column() == 45);
+  CHECK(optimizer.key_path() == "stages.model.optimizer.momentum");
+  CHECK_THAT(std::string(optimizer.what()), Catch::Contains("setting of sgd"));
   CHECK_THAT(std::string(optimizer.what()), Catch::Contains("momentum"));
 
   // One bad value of a sweep is enough.
@@ -232,6 +236,65 @@ TEST_CASE("a stage type's own check reports mistakes inside structured parameter
       "    input: data\n"
       "    layers: [{type: linear, out: 3}]\n"
       "    early_stopping: {policy: [patience, counterr]}\n");
-  CHECK(sweep.key_path() == "stages.model.early_stopping");
+  CHECK(sweep.key_path() == "stages.model.early_stopping.policy");
   CHECK_THAT(std::string(sweep.what()), Catch::Contains("counterr"));
+}
+
+namespace {
+
+pipeline::Dag BuiltinDag(const std::string& text) {
+  static const pipeline::StageRegistry builtin(stages::BuiltinStages());
+  const pipeline::Study study = ParseStudy(text, "nets.yaml");
+  return pipeline::Dag::Build(study, ExpandGrid(study, builtin));
+}
+
+}  // namespace
+
+TEST_CASE("a map parameter merges with its declared default: {lr: 0.01} is Adam, the same stage "
+          "as {optimizer: adam, lr: 0.01}",
+          "[grid]") {
+  const pipeline::Dag dag = BuiltinDag(
+      "stages:\n"
+      "  data: {type: blobs}\n"
+      "  model:\n"
+      "    type: train\n"
+      "    input: data\n"
+      "    layers: [{type: linear, out: 3}]\n"
+      "    optimizer: {sweep: [{lr: 0.01}, {optimizer: adam, lr: 0.01}, {optimizer: sgd, lr: 0.01}]}\n");
+  REQUIRE(dag.runs().size() == 3);
+  std::set<std::string> model_keys;
+  for (const pipeline::DagNode& node : dag.nodes()) {
+    if (node.stage_name != "model") continue;
+    model_keys.insert(node.key);
+    if (node.params["optimizer"]["optimizer"] == "adam") {
+      CHECK(node.params["optimizer"]["lr"] == 0.01);
+      CHECK(node.params["optimizer"]["beta2"] == 0.999);  // the resolved value holds every field
+    }
+  }
+  CHECK(model_keys.size() == 2);  // adam (twice, shared) and sgd
+  CHECK(dag.runs()[0].nodes[1] == dag.runs()[1].nodes[1]);
+  CHECK(dag.runs()[0].nodes[1] != dag.runs()[2].nodes[1]);
+}
+
+TEST_CASE("a misspelt augment transform is a configuration error at expansion, with its line",
+          "[grid]") {
+  static const pipeline::StageRegistry builtin(stages::BuiltinStages());
+  try {
+    ExpandGrid(ParseStudy("stages:\n"
+                          "  data: {type: blobs}\n"
+                          "  aug:\n"
+                          "    type: augment\n"
+                          "    input: data\n"
+                          "    transforms:\n"
+                          "      - {type: hflip}\n"
+                          "      - {type: rotat, degrees: 10}\n",
+                          "aug.yaml"),
+               builtin);
+    FAIL("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    CHECK(e.file() == "aug.yaml");
+    CHECK(e.line() == 8);
+    CHECK(e.key_path() == "stages.aug.transforms[1].type");
+    CHECK_THAT(std::string(e.what()), Catch::Contains("did you mean 'rotate'"));
+  }
 }

@@ -25,7 +25,10 @@
 #include <thread>
 
 #include "pipeline/artifact_io.h"
+#include "pipeline/stage_registry.h"
 #include "pipeline/store.h"
+#include "pipeline/study_runner.h"
+#include "stages/builtin_stages.h"
 #include "tests/support/temp_dir.h"
 
 extern char** environ;
@@ -433,6 +436,27 @@ TEST_CASE("init_from run:<id>/<stage> starts from another study's checkpoint",
   const pipeline::Tensor& h0 = before.Get("model/linear2.weight");
   const pipeline::Tensor& h1 = after.Get("model/linear2.weight");
   CHECK_FALSE(std::equal(h0.f32(), h0.f32() + h0.size(), h1.f32()));
+
+  // The reference became the referenced stage's key, not a path into this cache: planning
+  // the study against a copy of the cache in another folder gives the same stage keys.
+  CHECK(Scalar(db, "SELECT json_extract(params_json, '$.init_from') FROM stages WHERE key = '" +
+                       tuned_key + "'") == "stage:" + pretrained_key);
+  const std::string other_cache = dir.File("elsewhere/cache");
+  std::filesystem::create_directories(dir.File("elsewhere"));
+  std::filesystem::copy(cache, other_cache, std::filesystem::copy_options::recursive);
+  const pipeline::StageRegistry registry(stages::BuiltinStages());
+  const pipeline::StudyPlan here =
+      pipeline::PlanStudy(tune_study("run:1/model"), {}, registry, db, cache);
+  const pipeline::StudyPlan there =
+      pipeline::PlanStudy(tune_study("run:1/model"), {}, registry, db, other_cache);
+  REQUIRE(here.dag.nodes().size() == there.dag.nodes().size());
+  for (size_t n = 0; n < here.dag.nodes().size(); ++n) {
+    CHECK(here.dag.nodes()[n].key == there.dag.nodes()[n].key);
+  }
+  CHECK(here.dag.nodes().back().key == tuned_key);
+  // Without the referenced output in the cache the plan is refused (exit 2).
+  CHECK(Cli({"run", tune_study("run:1/model"), "--db", db, "--cache", dir.File("empty"),
+             "--plain"}) == 2);
 
   // A run or stage that does not exist is a configuration error (exit 2), nothing runs.
   CHECK(Cli({"run", tune_study("run:99/model"), "--db", db, "--plain"}) == 2);

@@ -38,10 +38,14 @@ class StageHarness {
     context_ = std::make_unique<pipeline::StageContext>(type_, pipeline::Params(values),
                                                         std::move(inputs), seed, clock_, threads,
                                                         metrics_, output_dir_.path(), nullptr);
+    context_->set_resume_dir(resume_dir_);
     tbb::task_arena arena(threads);
     arena.execute([&] { type_.run(*context_); });
     return context_->output();
   }
+
+  // Offers later runs a resume folder (StageContext::resume_dir), as the scheduler does.
+  void set_resume_dir(std::string dir) { resume_dir_ = std::move(dir); }
 
   // Metrics of every Run so far, in logging order.
   const testing_support::MemoryMetricSink& metrics() const { return metrics_; }
@@ -52,6 +56,7 @@ class StageHarness {
   testing_support::FakeClock clock_;
   testing_support::MemoryMetricSink metrics_;
   testing_support::TempDir output_dir_;
+  std::string resume_dir_;
   std::unique_ptr<pipeline::StageContext> context_;
 };
 

@@ -1,21 +1,11 @@
 #pragma once
-// Parsing a network's layer list as a study declares it (JSON from the YAML), e.g.
+// A network's layer list as a study declares it, e.g.
 //   [{type: conv, out: 32, kernel: 3, pad: 1}, {type: relu}, {type: maxpool, kernel: 2},
 //    {type: flatten}, {type: linear, out: 10}]
-// Types and keys (defaults in parentheses; every layer also takes `name`):
-//   conv            out, kernel, stride (1), pad (0), bias (true), init (network default)
-//   conv_transpose  as conv, plus output_padding (0)
-//   maxpool/avgpool kernel, stride (= kernel), pad (0)
-//   linear          out, bias (true), init
-//   batchnorm       momentum (0.1), eps (1e-5)
-//   relu, sigmoid, tanh, flatten
-//   leaky_relu      alpha (0.01, >= 0)
-//   dropout         p (0.5, in [0, 1))
-//   reshape         shape (list of positive ints, per example, e.g. [32, 7, 7])
-// init is "auto" (He before a ReLU-like activation, else Xavier), "he" or "xavier".
-// Default names are the type and a 1-based count per type: conv1, relu1, conv2, linear1, ...
-// Unknown types or keys, missing keys, wrong value types and duplicate names throw
-// pipeline::ConfigError naming the layer (index, type) and listing what is allowed.
+// LayersParam() declares every layer type and its keys (shown by `pipeline stages train`);
+// ParseLayerSpecs resolves a list against it and builds the layers. Default names are the
+// type and a 1-based count per type: conv1, relu1, conv2, linear1, ... Errors are
+// pipeline::ConfigError with the key path of the layer, e.g. "layers[2].kernel".
 
 #include <memory>
 #include <optional>
@@ -24,13 +14,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/params.h"
 #include "stages/train/nn/layer.h"
 
 namespace stages::nn {
 
 enum class InitChoice { kAuto, kHe, kXavier, kTorch };
 
-// "auto", "he" or "xavier"; throws ConfigError naming `where` otherwise.
+// The declaration of a `layers` parameter (a non-empty list, one variant per layer type).
+pipeline::ParamSpec LayersParam(const std::string& name, const std::string& help);
+
+// The valid values of a layer's or network's `init`.
+const std::vector<std::string>& InitChoiceNames();
+
+// "auto", "he", "xavier" or "torch"; throws ConfigError naming `where` otherwise.
 InitChoice ParseInitChoice(const std::string& text, const std::string& where);
 
 struct LayerSpec {
@@ -38,7 +35,9 @@ struct LayerSpec {
   std::optional<InitChoice> init;  // set when the spec has an `init` key
 };
 
-std::vector<LayerSpec> ParseLayerSpecs(const nlohmann::json& layers);
+// `key_path` prefixes error paths ("layers[2].out").
+std::vector<LayerSpec> ParseLayerSpecs(const nlohmann::json& layers,
+                                       const std::string& key_path = "layers");
 
 // The valid type names, comma separated, for messages and help texts.
 std::string LayerTypeNames();

@@ -75,9 +75,9 @@ TEST_CASE("an unknown transform type is a ConfigError naming the valid types",
 TEST_CASE("unknown keys and out-of-range values are ConfigErrors", "[transform_pipeline]") {
   const std::string unknown_key = ParseError(Json::parse(R"([{"type": "rotate", "degree": 5}])"));
   CHECK_THAT(unknown_key, Catch::Contains("transforms[0].degree"));
-  CHECK_THAT(unknown_key, Catch::Contains("valid keys: type, p, degrees, fill"));
+  CHECK_THAT(unknown_key, Catch::Contains("valid: type, p, degrees, fill"));
 
-  CHECK_THAT(ParseError(Json::parse(R"([{"type": "rotate"}])")), Catch::Contains("required"));
+  CHECK_THAT(ParseError(Json::parse(R"([{"type": "rotate"}])")), Catch::Contains("missing 'degrees'"));
   CHECK_THAT(ParseError(Json::parse(R"([{"type": "hflip", "p": 1.5}])")),
              Catch::Contains("transforms[0].p"));
   CHECK_THAT(ParseError(Json::parse(R"([{"type": "resized_crop", "scale": [0.9, 0.5]}])")),
@@ -91,7 +91,7 @@ TEST_CASE("unknown keys and out-of-range values are ConfigErrors", "[transform_p
   CHECK_THAT(ParseError(Json::parse(R"([{"type": "cutout", "size": 2.5}])")),
              Catch::Contains("integer"));
   CHECK_THAT(ParseError(Json::parse(R"(["hflip"])")), Catch::Contains("expected a map"));
-  CHECK_THAT(ParseError(Json::parse(R"({"type": "hflip"})")), Catch::Contains("must be a list"));
+  CHECK_THAT(ParseError(Json::parse(R"({"type": "hflip"})")), Catch::Contains("expected a list"));
 }
 
 TEST_CASE("a transform with p = 0 is never applied, with p = 1 always", "[transform_pipeline]") {

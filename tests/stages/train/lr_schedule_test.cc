@@ -40,13 +40,13 @@ TEST_CASE("a cosine schedule falls from the base rate to eta_min over t_max epoc
 TEST_CASE("schedule settings are checked", "[lr_schedule]") {
   CHECK_THROWS_AS(stages::MakeLrSchedule({{"schedule", "exponential"}}, 0.1), pipeline::ConfigError);
   CHECK_THROWS_WITH(stages::MakeLrSchedule({{"schedule", "step"}, {"step_sise", 3}}, 0.1),
-                    Catch::Contains("did you mean step_size"));
+                    Catch::Contains("did you mean 'step_size'"));
   CHECK_THROWS_WITH(stages::MakeLrSchedule({{"schedule", "cosine"}, {"gamma", 0.5}}, 0.1),
-                    Catch::Contains("step schedule only"));
+                    Catch::Contains("it is a setting of step"));
   CHECK_THROWS_WITH(stages::MakeLrSchedule({{"schedule", "step"}, {"step_size", 0}}, 0.1),
                     Catch::Contains("step_size"));
   CHECK_THROWS_WITH(stages::MakeLrSchedule({{"schedule", "step"}, {"step_size", 2.5}}, 0.1),
-                    Catch::Contains("expected an integer"));
+                    Catch::Contains("is not an integer"));
   CHECK_THROWS_WITH(stages::MakeLrSchedule({{"schedule", "cosine"}, {"eta_min", 0.5}}, 0.1),
                     Catch::Contains("eta_min"));
 }

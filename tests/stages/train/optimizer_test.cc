@@ -172,7 +172,7 @@ TEST_CASE("every optimiser minimises a convex quadratic", "[optimizer]") {
     CHECK(max_error < c.tolerance);
   }
   SECTION("plain SGD below 2 / max curvature decreases the loss at every step") {
-    const std::unique_ptr<Optimizer> optimizer = stages::MakeOptimizer({{"lr", 0.5}});
+    const std::unique_ptr<Optimizer> optimizer = stages::MakeOptimizer({{"optimizer", "sgd"}, {"lr", 0.5}});
     OwnedParameter param = MakeParameter("w", std::vector<float>(50, 0.0f));
     const std::vector<double> losses = Minimise(*optimizer, q, param, 100);
     for (size_t s = 1; s < losses.size(); ++s) {

@@ -1,4 +1,5 @@
 #include "stages/train/train_stage.h"
+#include "stages/train/trainer_checkpoint.h"
 
 #include <catch2/catch.hpp>
 #include <omp.h>
@@ -387,4 +388,33 @@ TEST_CASE("train starts from another train's model; frozen layers stay bit-ident
                }),
                Catch::Matchers::Contains("matches"));
   }
+}
+
+TEST_CASE("train discards a resume checkpoint it cannot load, and says so", "[train_stage][train]") {
+  omp_set_num_threads(kThreads);
+  const pipeline::ArtifactPtr train = Quadrants(48, 1, 0.7);
+  testing_support::TempDir resume;
+  {
+    // A checkpoint of another network (one linear layer): its tensors do not fit the stage's.
+    stages::TrainerOptions options;
+    options.layers = Json::array({{{"type", "flatten"}}, {{"type", "linear"}, {"out", 4}}});
+    options.input_shape = {1, 8, 8};
+    options.classes = 4;
+    options.epochs = 3;
+    stages::Trainer other(options, pipeline::Rng(1));
+    stage_testing::InArena(kThreads, [&] {
+      other.RunEpoch({&train->Get("x"), &train->Get("y")}, {});
+    });
+    stages::SaveTrainerCheckpoint({other.SaveState(), {{"train_loss", 1, 9.0}}},
+                                  resume.File("trainer.art"));
+  }
+  StageHarness harness(stages::TrainStage());
+  harness.set_resume_dir(resume.path());
+  const pipeline::Artifact& model = harness.Run(TrainParams(2), {train}, 42, kThreads);
+  CHECK(Single(harness, "resume_discarded") == 1);
+  CHECK_THAT(model.meta()["resume_discarded"].get<std::string>(),
+             Catch::Contains("training started over"));
+  // Started over: both epochs trained here, none of the foreign history logged.
+  CHECK(Steps(Rows(harness, "train_loss")) == std::vector<int64_t>{1, 2});
+  CHECK(harness.metrics().Values("train_loss").front() != 9.0);
 }
