@@ -23,15 +23,18 @@ StageOutcome ExecuteStage(const StageExecution& execution, ArtifactCache& cache,
                          execution.seed, clock, execution.threads, metrics, temp_dir,
                          cancel_flag);
     if (execution.resumable) context.set_resume_dir(cache.ResumeDir(execution.key));
+    const ArtifactCache& references =
+        execution.reference_cache != nullptr ? *execution.reference_cache : cache;
     for (const ParamSpec& spec : execution.type->params) {
       if (spec.type != ParamType::kStageRef) continue;
       const std::string key = StageRefKey(context.params().Get(spec.name));
       if (key.empty()) continue;
-      if (!cache.Has(key)) {
+      if (!references.Has(key)) {
         throw StageError("parameter '" + spec.name + "' names stage " + key.substr(0, 12) +
-                         "..., whose output is not in the cache (" + cache.OutputPath(key) + ")");
+                         "..., whose output is not in the cache (" +
+                         references.OutputPath(key) + ")");
       }
-      context.set_reference(spec.name, cache.Load(key));
+      context.set_reference(spec.name, references.Load(key));
     }
     context.CheckCancelled();
     tbb::task_arena arena(execution.threads);

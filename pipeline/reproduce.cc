@@ -77,7 +77,7 @@ std::string ReproduceReport::first_difference() const {
 }
 
 ReproduceReport ReproduceRun(Store& store, int64_t run_id, const StageRegistry& registry,
-                             Clock& clock, FILE* out) {
+                             Clock& clock, FILE* out, const std::string& results_cache) {
   const auto run = store.LoadRun(run_id);
   if (!run) throw StoreError("no run with id " + std::to_string(run_id) + " in " + store.path());
   const std::string scratch =
@@ -85,6 +85,7 @@ ReproduceReport ReproduceRun(Store& store, int64_t run_id, const StageRegistry& 
           .string();
   std::filesystem::remove_all(scratch);
   ArtifactCache cache(scratch);
+  const ArtifactCache references(results_cache);
   ReproduceReport report;
   std::map<std::string, ArtifactPtr> outputs;
   std::map<std::string, std::string> keys;
@@ -127,6 +128,7 @@ ReproduceReport ReproduceRun(Store& store, int64_t run_id, const StageRegistry& 
       execution.inputs = inputs;
       execution.seed = DeriveStageSeed(run->seed, comparison.key);
       execution.threads = std::max(1, row->threads);
+      execution.reference_cache = &references;
       CollectingSink sink;
       const StageOutcome outcome = ExecuteStage(execution, cache, clock, sink, nullptr);
       if (outcome.status != status::kDone) {

@@ -30,8 +30,9 @@ struct ReproduceReport {
   std::string first_difference() const;  // stage name, or "" when all identical
 };
 
-// Throws StoreError for an unknown run. Progress lines go to `out`.
+// Throws StoreError for an unknown run. Progress lines go to `out`. `results_cache` is where
+// the outputs named by stage-reference parameters (another run's checkpoint) are read.
 ReproduceReport ReproduceRun(Store& store, int64_t run_id, const StageRegistry& registry,
-                             Clock& clock, FILE* out);
+                             Clock& clock, FILE* out, const std::string& results_cache);
 
 }  // namespace pipeline

@@ -39,11 +39,12 @@ struct Scheduler::State {
   ScheduleResult result;
 };
 
-Scheduler::Scheduler(const Dag& dag, ArtifactCache& cache, StoreWriter& writer, Clock& clock,
-                     ScheduleOptions options, const std::atomic<bool>* cancel_flag,
-                     ProgressReporter* progress)
+Scheduler::Scheduler(const Dag& dag, ArtifactCache& cache, StageExecutor& executor,
+                     StoreWriter& writer, Clock& clock, ScheduleOptions options,
+                     const std::atomic<bool>* cancel_flag, ProgressReporter* progress)
     : dag_(dag),
       cache_(cache),
+      executor_(executor),
       writer_(writer),
       clock_(clock),
       options_(options),
@@ -164,9 +165,9 @@ void Scheduler::RunOne(State& state) {
     execution.threads = threads;
     execution.resumable = true;
     StageMetricSink metrics(writer_, node.key);
-    outcome = ExecuteStage(execution, cache_, clock_, metrics, cancel_flag_);
+    outcome = executor_.Execute(execution, metrics);
   } catch (const std::exception& e) {
-    // Only input loading can throw here (ExecuteStage catches everything itself).
+    // Only input loading can throw here (executors turn every failure into an outcome).
     outcome.status = status::kFailed;
     outcome.error = std::string("cannot load an input: ") + e.what();
   }

@@ -54,8 +54,9 @@ struct ScheduleResult {
 
 class Scheduler {
  public:
-  Scheduler(const Dag& dag, ArtifactCache& cache, StoreWriter& writer, Clock& clock,
-            ScheduleOptions options, const std::atomic<bool>* cancel_flag,
+  // `executor` runs each stage; `cache` provides the outputs of cached inputs.
+  Scheduler(const Dag& dag, ArtifactCache& cache, StageExecutor& executor, StoreWriter& writer,
+            Clock& clock, ScheduleOptions options, const std::atomic<bool>* cancel_flag,
             ProgressReporter* progress);
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -74,6 +75,7 @@ class Scheduler {
 
   const Dag& dag_;
   ArtifactCache& cache_;
+  StageExecutor& executor_;
   StoreWriter& writer_;
   Clock& clock_;
   ScheduleOptions options_;

@@ -19,6 +19,7 @@
 #include "pipeline/environment.h"
 #include "pipeline/hash.h"
 #include "pipeline/param_schema.h"
+#include "pipeline/planner.h"
 #include "pipeline/scheduler.h"
 #include "pipeline/stage_registry.h"
 #include "pipeline/status_printer.h"
@@ -188,6 +189,207 @@ StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string
   return plan;
 }
 
+namespace {
+
+// The study's database state and cache while it runs: the lock, the store, the cache.
+struct Session {
+  Session(const RunOptions& options, const std::string& cache_dir)
+      : lock(options.db_path),
+        store(options.db_path, Store::Mode::kReadWrite),
+        cache(cache_dir, ArtifactCache::Durability::kDeferred) {}
+  DbLock lock;
+  Store store;
+  ArtifactCache cache;
+};
+
+// Thread shares for one DAG: `jobs` stages at once with `threads` each.
+struct Shares {
+  int jobs = 1;
+  int threads = 1;
+};
+
+Shares ComputeShares(const Dag& dag, const RunOptions& options) {
+  const int cores = options.cores > 0
+                        ? options.cores
+                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  Shares shares;
+  shares.jobs = options.jobs > 0 ? options.jobs : DefaultJobs(dag, cores);
+  shares.threads = std::max(1, cores / shares.jobs);
+  return shares;
+}
+
+// Whether each node's output is in the cache and recorded done (never with --force).
+std::vector<bool> FindCached(Store& store, const ArtifactCache& cache, const Dag& dag, bool force) {
+  std::vector<bool> cached(dag.nodes().size(), false);
+  if (force) return cached;
+  for (size_t n = 0; n < dag.nodes().size(); ++n) {
+    auto row = store.FindStage(dag.nodes()[n].key);
+    cached[n] = row && row->status == status::kDone && cache.Has(dag.nodes()[n].key);
+  }
+  return cached;
+}
+
+ExitCode PrintDryRun(const StudyPlan& plan, const RunOptions& options,
+                     const std::string& cache_dir, FILE* out) {
+  const Dag& dag = plan.dag;
+  const Shares shares = ComputeShares(dag, options);
+  std::vector<bool> cached(dag.nodes().size(), false);
+  size_t new_runs = dag.runs().size();
+  bool known = false;
+  if (std::filesystem::exists(options.db_path)) {
+    Store store(options.db_path, Store::Mode::kReadOnly);
+    if (auto study = store.FindStudy(plan.study.name)) {
+      known = true;
+      std::set<std::string> identities;
+      for (const RunRow& row : store.LoadRuns(study->id)) identities.insert(row.identity);
+      new_runs = 0;
+      for (const DagRun& run : dag.runs()) new_runs += identities.count(run.identity) ? 0 : 1;
+    }
+    cached = FindCached(store, ArtifactCache(cache_dir), dag, options.force);
+  }
+  PrintPlan(plan, cached, new_runs, known, out);
+  std::fprintf(out, "\nruns (swept: ");
+  for (size_t i = 0; i < plan.grid.swept.size(); ++i) {
+    std::fprintf(out, "%s%s", i ? ", " : "", plan.grid.swept[i].c_str());
+  }
+  std::fprintf(out, "%s):\n", plan.grid.swept.empty() ? "nothing" : "");
+  for (size_t r = 0; r < dag.runs().size() && r < 500; ++r) {
+    std::fprintf(out, "  %4zu  %s\n", r + 1, RunLabel(dag.runs()[r], plan.grid.swept).c_str());
+  }
+  if (dag.runs().size() > 500) std::fprintf(out, "  ... and %zu more\n", dag.runs().size() - 500);
+  std::fprintf(out, "\nwould run with %d parallel stage(s) x %d thread(s)\n", shares.jobs,
+               shares.threads);
+  return ExitCode::kOk;
+}
+
+// Records the study, the batch's new runs and every stage in one transaction (so a crash
+// leaves the previous state). Returns the database id of each run of `plan.dag`.
+std::vector<int64_t> SyncRuns(Store& store, const StudyPlan& plan, const std::string& text,
+                              bool report_changes, Clock& clock, FILE* out, size_t* new_runs) {
+  const Dag& dag = plan.dag;
+  const std::string file_hash = HashHex(text);
+  std::vector<int64_t> run_ids(dag.runs().size());
+  std::vector<std::pair<int64_t, size_t>> added;  // (run number, index in the batch)
+  Transaction transaction = store.Begin();
+  const auto existing = store.FindStudy(plan.study.name);
+  const StudyRow study_row{0, plan.study.name, plan.study.file, file_hash, text};
+  const int64_t study_id = store.UpsertStudy(study_row, clock.WallSeconds());
+  std::map<std::string, RunRow> by_identity;
+  for (RunRow& row : store.LoadRuns(study_id)) by_identity[row.identity] = std::move(row);
+  int64_t next_number = store.NextRunNumber(study_id);
+  for (size_t r = 0; r < dag.runs().size(); ++r) {
+    const DagRun& run = dag.runs()[r];
+    auto it = by_identity.find(run.identity);
+    if (it != by_identity.end()) {
+      run_ids[r] = it->second.id;
+      by_identity.erase(it);
+      continue;
+    }
+    RunRow row;
+    row.study_id = study_id;
+    row.number = next_number++;
+    row.identity = run.identity;
+    row.variant = run.spec.variant;
+    row.seed = run.spec.seed;
+    row.status = status::kPending;
+    row.params = run.spec.flat_params;
+    row.config = run.config;
+    run_ids[r] = store.InsertRun(row);
+    for (size_t s = 0; s < run.nodes.size(); ++s) {
+      store.InsertRunStage(run_ids[r], plan.study.stages[s].name, dag.nodes()[run.nodes[s]].key);
+    }
+    added.push_back({row.number, r});
+  }
+  if (report_changes && existing && existing->file_hash != file_hash) {
+    std::fprintf(out, "study '%s' changed since its last run: %zu run(s) added, %zu earlier "
+                      "run(s) no longer in the file (kept in the database)\n",
+                 plan.study.name.c_str(), added.size(), by_identity.size());
+    for (size_t i = 0; i < added.size() && i < 20; ++i) {
+      std::fprintf(out, "  + run %lld: %s\n", static_cast<long long>(added[i].first),
+                   RunLabel(dag.runs()[added[i].second], plan.grid.swept).c_str());
+    }
+    if (added.size() > 20) std::fprintf(out, "  + ... and %zu more\n", added.size() - 20);
+  } else if (report_changes && existing) {
+    std::fprintf(out, "study '%s' is known: continuing it\n", plan.study.name.c_str());
+  }
+  for (const DagNode& node : dag.nodes()) {
+    StageRow stage;
+    stage.key = node.key;
+    stage.name = node.stage_name;
+    stage.type = node.type->name;
+    stage.code_version = node.type->code_version;
+    stage.params = node.params;
+    for (size_t input : node.inputs) stage.inputs.push_back(dag.nodes()[input].key);
+    stage.seed = node.seed;
+    stage.status = status::kPending;
+    store.EnsureStage(stage);
+  }
+  transaction.Commit();
+  *new_runs = added.size();
+  return run_ids;
+}
+
+// Marks the runs made entirely of cached stages done (nothing to run for them) and records the
+// environment for every run of the batch; returns how many runs still need stages.
+size_t FinishCachedRuns(Store& store, const Dag& dag, const std::vector<bool>& cached,
+                        const std::vector<int64_t>& run_ids, int threads, Clock& clock) {
+  size_t to_finish = 0;
+  Transaction transaction = store.Begin();
+  for (size_t r = 0; r < dag.runs().size(); ++r) {
+    const auto& nodes = dag.runs()[r].nodes;
+    if (std::all_of(nodes.begin(), nodes.end(), [&](size_t n) { return cached[n]; })) {
+      auto row = store.LoadRun(run_ids[r]);
+      if (row && row->status != status::kDone) {
+        store.RunFinished(run_ids[r], status::kDone, "", clock.WallSeconds());
+      }
+    } else {
+      ++to_finish;
+    }
+  }
+  const int64_t environment_id =
+      store.RecordEnvironment(CaptureEnvironment(threads), clock.WallSeconds());
+  for (const int64_t id : run_ids) store.SetRunEnvironment(id, environment_id);
+  transaction.Commit();
+  return to_finish;
+}
+
+// What each run of the batch came to, for the planner.
+std::vector<RunOutcome> Outcomes(Store& store, const std::vector<int64_t>& run_ids,
+                                 bool with_metrics) {
+  std::vector<RunOutcome> outcomes;
+  for (const int64_t id : run_ids) {
+    RunOutcome outcome;
+    outcome.run_id = id;
+    if (auto row = store.LoadRun(id)) outcome.status = row->status;
+    if (with_metrics) {
+      for (const auto& [stage, key] : store.LoadRunStages(id)) {
+        std::map<std::string, int64_t> last_step;
+        for (const MetricRow& metric : store.LoadMetrics(key)) {
+          auto [it, fresh] = last_step.emplace(metric.name, metric.step);
+          if (!fresh && metric.step < it->second) continue;
+          it->second = metric.step;
+          outcome.final_metrics[stage + "." + metric.name] = metric.value;
+        }
+      }
+    }
+    outcomes.push_back(std::move(outcome));
+  }
+  return outcomes;
+}
+
+void Add(ScheduleResult& total, const ScheduleResult& part) {
+  total.stages_done += part.stages_done;
+  total.stages_failed += part.stages_failed;
+  total.stages_skipped += part.stages_skipped;
+  total.stages_interrupted += part.stages_interrupted;
+  total.runs_done += part.runs_done;
+  total.runs_failed += part.runs_failed;
+  total.runs_interrupted += part.runs_interrupted;
+  total.cancelled = total.cancelled || part.cancelled;
+}
+
+}  // namespace
+
 ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
                   const StageRegistry& registry, Clock& clock,
                   const std::atomic<bool>* cancel_flag, FILE* out) {
@@ -195,177 +397,80 @@ ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
       options.cache_dir.empty() ? DefaultCacheDir(options.db_path) : options.cache_dir;
   const StudyPlan plan = PlanStudy(study_path, options.overrides, registry, options.db_path,
                                    cache_dir);
-  const Dag& dag = plan.dag;
-  const int cores = options.cores > 0
-                        ? options.cores
-                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const int jobs = options.jobs > 0 ? options.jobs : DefaultJobs(dag, cores);
-  const int threads_per_stage = std::max(1, cores / jobs);
+  if (options.dry_run) return PrintDryRun(plan, options, cache_dir, out);
+  GridPlanner planner(plan.grid.runs);
+  return RunWithPlanner(plan.study, plan.grid, planner, options, clock, cancel_flag, out);
+}
 
-  std::vector<bool> cached(dag.nodes().size(), false);
-  if (options.dry_run) {
-    size_t new_runs = dag.runs().size();
-    bool known = false;
-    if (std::filesystem::exists(options.db_path)) {
-      Store store(options.db_path, Store::Mode::kReadOnly);
-      ArtifactCache cache(cache_dir);
-      if (auto study = store.FindStudy(plan.study.name)) {
-        known = true;
-        std::set<std::string> identities;
-        for (const RunRow& row : store.LoadRuns(study->id)) identities.insert(row.identity);
-        new_runs = 0;
-        for (const DagRun& run : dag.runs()) new_runs += identities.count(run.identity) ? 0 : 1;
-      }
-      for (size_t n = 0; n < dag.nodes().size(); ++n) {
-        auto row = store.FindStage(dag.nodes()[n].key);
-        cached[n] = !options.force && row && row->status == status::kDone &&
-                    cache.Has(dag.nodes()[n].key);
-      }
-    }
-    PrintPlan(plan, cached, new_runs, known, out);
-    std::fprintf(out, "\nruns (swept: ");
-    for (size_t i = 0; i < plan.grid.swept.size(); ++i) {
-      std::fprintf(out, "%s%s", i ? ", " : "", plan.grid.swept[i].c_str());
-    }
-    std::fprintf(out, "%s):\n", plan.grid.swept.empty() ? "nothing" : "");
-    for (size_t r = 0; r < dag.runs().size() && r < 500; ++r) {
-      std::fprintf(out, "  %4zu  %s\n", r + 1, RunLabel(dag.runs()[r], plan.grid.swept).c_str());
-    }
-    if (dag.runs().size() > 500) std::fprintf(out, "  ... and %zu more\n", dag.runs().size() - 500);
-    std::fprintf(out, "\nwould run with %d parallel stage(s) x %d thread(s)\n", jobs,
-                 threads_per_stage);
-    return ExitCode::kOk;
-  }
-
-  DbLock lock(options.db_path);
-  Store store(options.db_path, Store::Mode::kReadWrite);
-  ArtifactCache cache(cache_dir, ArtifactCache::Durability::kDeferred);
-  const int abandoned = store.MarkAbandonedAsInterrupted();
-  cache.RemoveStaleTempDirs();
+ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
+                        const RunOptions& options, Clock& clock,
+                        const std::atomic<bool>* cancel_flag, FILE* out) {
+  const std::string cache_dir =
+      options.cache_dir.empty() ? DefaultCacheDir(options.db_path) : options.cache_dir;
+  Session session(options, cache_dir);
+  const int abandoned = session.store.MarkAbandonedAsInterrupted();
+  session.cache.RemoveStaleTempDirs();
   if (abandoned > 0) {
     std::fprintf(out, "resuming: %d stage(s)/run(s) were cut off by an earlier interruption\n",
                  abandoned);
   }
+  const std::string text = StudyText(study, options.overrides);
+  const double start = clock.MonotonicSeconds();
+  ScheduleResult total;
+  size_t batches = 0, stages_run = 0;
+  for (std::vector<RunSpec> runs = planner.Ask(); !runs.empty(); runs = planner.Ask()) {
+    StudyPlan batch;
+    batch.study = study;
+    batch.grid.runs = std::move(runs);
+    batch.grid.swept = grid.swept;
+    batch.grid.types = grid.types;
+    ResolveRunReferences(batch.study, batch.grid, options.db_path, cache_dir);
+    batch.dag = Dag::Build(batch.study, batch.grid);
+    const Dag& dag = batch.dag;
+    const Shares shares = ComputeShares(dag, options);
 
-  // Synchronise the study, its runs and its stages with the database.
-  const std::string text = StudyText(plan.study, options.overrides);
-  const std::string file_hash = HashHex(text);
-  std::vector<int64_t> run_ids(dag.runs().size());
-  size_t new_runs = 0;
-  std::vector<std::pair<int64_t, size_t>> added;  // (run number, grid index)
-  {
-    Transaction transaction = store.Begin();
-    const auto existing = store.FindStudy(plan.study.name);
-    StudyRow study_row{0, plan.study.name, plan.study.file, file_hash, text};
-    const int64_t study_id = store.UpsertStudy(study_row, clock.WallSeconds());
-    std::map<std::string, RunRow> by_identity;
-    for (RunRow& row : store.LoadRuns(study_id)) by_identity[row.identity] = std::move(row);
-    int64_t next_number = store.NextRunNumber(study_id);
-    for (size_t r = 0; r < dag.runs().size(); ++r) {
-      const DagRun& run = dag.runs()[r];
-      auto it = by_identity.find(run.identity);
-      if (it != by_identity.end()) {
-        run_ids[r] = it->second.id;
-        by_identity.erase(it);
-        continue;
+    size_t new_runs = 0;
+    const std::vector<int64_t> run_ids =
+        SyncRuns(session.store, batch, text, batches == 0, clock, out, &new_runs);
+    const std::vector<bool> cached = FindCached(session.store, session.cache, dag, options.force);
+    PrintPlan(batch, cached, new_runs, true, out);
+    const size_t runs_to_finish = FinishCachedRuns(session.store, dag, cached, run_ids,
+                                                   shares.threads * shares.jobs, clock);
+    ++batches;
+    const size_t stages_to_run =
+        static_cast<size_t>(std::count(cached.begin(), cached.end(), false));
+    if (stages_to_run > 0) {
+      std::fprintf(out,
+                   "running %zu stage(s) of %zu run(s) with %d parallel stage(s) x %d thread(s)\n",
+                   stages_to_run, runs_to_finish, shares.jobs, shares.threads);
+      StatusPrinter printer(dag, runs_to_finish, stages_to_run, clock, out, options.tty);
+      {
+        StoreWriter writer(session.store);
+        writer.SetSyncBarrier([&session] { session.cache.SyncAll(); });
+        InProcessExecutor executor(session.cache, clock, cancel_flag);
+        Scheduler scheduler(dag, session.cache, executor, writer, clock,
+                            {shares.jobs, shares.threads}, cancel_flag, &printer);
+        Add(total, scheduler.Run(cached, run_ids));
+        writer.Flush();
       }
-      RunRow row;
-      row.study_id = study_id;
-      row.number = next_number++;
-      row.identity = run.identity;
-      row.variant = run.spec.variant;
-      row.seed = run.spec.seed;
-      row.status = status::kPending;
-      row.params = run.spec.flat_params;
-      row.config = run.config;
-      run_ids[r] = store.InsertRun(row);
-      for (size_t s = 0; s < run.nodes.size(); ++s) {
-        store.InsertRunStage(run_ids[r], plan.study.stages[s].name, dag.nodes()[run.nodes[s]].key);
-      }
-      ++new_runs;
-      added.push_back({row.number, r});
+      printer.Done();
+      stages_run += stages_to_run;
     }
-    if (existing && existing->file_hash != file_hash) {
-      std::fprintf(out, "study '%s' changed since its last run: %zu run(s) added, %zu earlier "
-                        "run(s) no longer in the file (kept in the database)\n",
-                   plan.study.name.c_str(), new_runs, by_identity.size());
-      for (size_t i = 0; i < added.size() && i < 20; ++i) {
-        std::fprintf(out, "  + run %lld: %s\n", static_cast<long long>(added[i].first),
-                     RunLabel(dag.runs()[added[i].second], plan.grid.swept).c_str());
-      }
-      if (added.size() > 20) std::fprintf(out, "  + ... and %zu more\n", added.size() - 20);
-    } else if (existing) {
-      std::fprintf(out, "study '%s' is known: continuing it\n", plan.study.name.c_str());
-    }
-    for (const DagNode& node : dag.nodes()) {
-      StageRow stage;
-      stage.key = node.key;
-      stage.name = node.stage_name;
-      stage.type = node.type->name;
-      stage.code_version = node.type->code_version;
-      stage.params = node.params;
-      for (size_t input : node.inputs) stage.inputs.push_back(dag.nodes()[input].key);
-      stage.seed = node.seed;
-      stage.status = status::kPending;
-      store.EnsureStage(stage);
-    }
-    transaction.Commit();
+    if (total.cancelled) break;
+    planner.Tell(batch.grid.runs, Outcomes(session.store, run_ids, planner.wants_metrics()));
   }
-  for (size_t n = 0; n < dag.nodes().size(); ++n) {
-    if (options.force) break;
-    auto row = store.FindStage(dag.nodes()[n].key);
-    cached[n] = row && row->status == status::kDone && cache.Has(dag.nodes()[n].key);
-  }
-  PrintPlan(plan, cached, new_runs, true, out);
-
-  // Runs made entirely of cached stages are done without running anything.
-  size_t runs_to_finish = 0, stages_to_run = 0;
-  {
-    Transaction transaction = store.Begin();
-    for (size_t r = 0; r < dag.runs().size(); ++r) {
-      const auto& nodes = dag.runs()[r].nodes;
-      if (std::all_of(nodes.begin(), nodes.end(), [&](size_t n) { return cached[n]; })) {
-        auto row = store.LoadRun(run_ids[r]);
-        if (row && row->status != status::kDone) {
-          store.RunFinished(run_ids[r], status::kDone, "", clock.WallSeconds());
-        }
-      } else {
-        ++runs_to_finish;
-      }
-    }
-    const int64_t environment_id =
-        store.RecordEnvironment(CaptureEnvironment(threads_per_stage * jobs), clock.WallSeconds());
-    for (size_t r = 0; r < dag.runs().size(); ++r) store.SetRunEnvironment(run_ids[r], environment_id);
-    transaction.Commit();
-  }
-  for (bool c : cached) stages_to_run += c ? 0 : 1;
-  if (stages_to_run == 0) {
+  if (stages_run == 0 && !total.cancelled) {
     std::fprintf(out, "nothing to compute: every stage is cached (use --force to recompute)\n");
     return ExitCode::kOk;
   }
-  std::fprintf(out, "running %zu stage(s) of %zu run(s) with %d parallel stage(s) x %d thread(s)\n",
-               stages_to_run, runs_to_finish, jobs, threads_per_stage);
-
-  const double start = clock.MonotonicSeconds();
-  StatusPrinter printer(dag, runs_to_finish, stages_to_run, clock, out, options.tty);
-  ScheduleResult result;
-  {
-    StoreWriter writer(store);
-    writer.SetSyncBarrier([&cache] { cache.SyncAll(); });
-    Scheduler scheduler(dag, cache, writer, clock, {jobs, threads_per_stage}, cancel_flag,
-                        &printer);
-    result = scheduler.Run(cached, run_ids);
-    writer.Flush();
-  }
-  printer.Done();
   std::fprintf(out,
                "\n%zu run(s) done, %zu failed, %zu interrupted; %zu stage(s) computed, %zu failed, "
                "%zu skipped in %.1fs\nresults: %s (try `pipeline status --db %s`)\n",
-               result.runs_done, result.runs_failed, result.runs_interrupted, result.stages_done,
-               result.stages_failed, result.stages_skipped, clock.MonotonicSeconds() - start,
+               total.runs_done, total.runs_failed, total.runs_interrupted, total.stages_done,
+               total.stages_failed, total.stages_skipped, clock.MonotonicSeconds() - start,
                options.db_path.c_str(), options.db_path.c_str());
-  if (result.cancelled) return ExitCode::kInterrupted;
-  if (result.runs_failed > 0 || result.runs_interrupted > 0) return ExitCode::kRunsFailed;
+  if (total.cancelled) return ExitCode::kInterrupted;
+  if (total.runs_failed > 0 || total.runs_interrupted > 0) return ExitCode::kRunsFailed;
   return ExitCode::kOk;
 }
 

@@ -16,6 +16,7 @@
 namespace pipeline {
 
 class Clock;
+class Planner;
 class StageRegistry;
 
 struct RunOptions {
@@ -47,9 +48,18 @@ StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string
 // The cache folder used for a database when none is given.
 std::string DefaultCacheDir(const std::string& db_path);
 
-// Runs (or, with dry_run, describes) the study; prints progress and a summary to `out`.
+// Runs (or, with dry_run, describes) the study; prints progress and a summary to `out`. The
+// runs come from a GridPlanner over the expanded grid.
 ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
                   const StageRegistry& registry, Clock& clock,
                   const std::atomic<bool>* cancel_flag, FILE* out);
+
+// Runs the batches `planner` asks for until it has no more (planner.h): each batch is synced
+// with the database, its cached stages are reused and the rest scheduled, then the planner is
+// told how its runs ended. `grid` gives the stage types and swept paths of the study's runs.
+// Stops after Ctrl-C.
+ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
+                        const RunOptions& options, Clock& clock,
+                        const std::atomic<bool>* cancel_flag, FILE* out);
 
 }  // namespace pipeline

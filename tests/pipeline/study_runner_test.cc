@@ -5,6 +5,10 @@
 #include <chrono>
 #include <thread>
 
+#include <cmath>
+#include <fstream>
+
+#include "pipeline/planner.h"
 #include "pipeline/reproduce.h"
 #include "tests/support/study_fixture.h"
 
@@ -96,7 +100,8 @@ TEST_CASE("reproduce re-executes a run bit for bit and notices a tampered value"
   FILE* sink = std::fopen("/dev/null", "w");
   {
     pipeline::Store store(f.db(), pipeline::Store::Mode::kReadOnly);
-    const auto report = pipeline::ReproduceRun(store, 1, f.registry(), f.clock(), sink);
+    const auto report = pipeline::ReproduceRun(store, 1, f.registry(), f.clock(), sink,
+                                               pipeline::DefaultCacheDir(f.db()));
     REQUIRE(report.stages.size() == 2);
     CHECK(report.identical());
   }
@@ -107,7 +112,8 @@ TEST_CASE("reproduce re-executes a run bit for bit and notices a tampered value"
   sqlite3_close(db);
   {
     pipeline::Store store(f.db(), pipeline::Store::Mode::kReadOnly);
-    const auto report = pipeline::ReproduceRun(store, 1, f.registry(), f.clock(), sink);
+    const auto report = pipeline::ReproduceRun(store, 1, f.registry(), f.clock(), sink,
+                                               pipeline::DefaultCacheDir(f.db()));
     CHECK_FALSE(report.identical());
     CHECK(report.first_difference() == "noise");
   }
@@ -141,4 +147,76 @@ TEST_CASE("a dry run describes the sharing and writes nothing", "[study_runner]"
   options.dry_run = true;
   REQUIRE(f.Run(kShared, options) == ExitCode::kOk);
   CHECK_FALSE(std::filesystem::exists(f.db()));
+}
+
+namespace {
+
+// Asks one run at a time from a grid, in the order of the told results: after each run it
+// picks the remaining run whose `plus.delta` is closest to the last `plus.sum` plus one, so
+// which run comes next depends on what the previous one measured.
+class OneByOnePlanner : public pipeline::Planner {
+ public:
+  explicit OneByOnePlanner(std::vector<pipeline::RunSpec> runs) : left_(std::move(runs)) {}
+
+  std::vector<pipeline::RunSpec> Ask() override {
+    if (left_.empty()) return {};
+    size_t best = 0;
+    for (size_t i = 0; i < left_.size(); ++i) {
+      const double delta = left_[i].flat_params["plus.delta"].get<double>();
+      const double best_delta = left_[best].flat_params["plus.delta"].get<double>();
+      if (std::abs(delta - target_) < std::abs(best_delta - target_)) best = i;
+    }
+    pipeline::RunSpec next = left_[best];
+    left_.erase(left_.begin() + static_cast<std::ptrdiff_t>(best));
+    return {next};
+  }
+
+  void Tell(const std::vector<pipeline::RunSpec>& runs,
+            const std::vector<pipeline::RunOutcome>& outcomes) override {
+    REQUIRE(runs.size() == 1);
+    REQUIRE(outcomes.size() == 1);
+    CHECK(outcomes[0].status == pipeline::status::kDone);
+    asked_deltas.push_back(runs[0].flat_params["plus.delta"].get<double>());
+    told_sums.push_back(outcomes[0].final_metrics.at("plus.sum"));
+    target_ = told_sums.back() + 1;
+  }
+
+  bool wants_metrics() const override { return true; }
+
+  std::vector<double> asked_deltas;
+  std::vector<double> told_sums;
+
+ private:
+  std::vector<pipeline::RunSpec> left_;
+  double target_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a planner adds runs while the study runs, choosing from what it was told",
+          "[study_runner][planner]") {
+  StudyFixture f;
+  const std::string text =
+      "study: adaptive\nstages:\n  data: {type: constant, value: 0, n: 1}\n"
+      "  plus: {type: add, input: data, delta: [0, 1, 2, 5, 9]}\n";
+  const std::string path = f.dir() + "/adaptive.yaml";
+  std::ofstream(path) << text;
+  const pipeline::StudyPlan plan = pipeline::PlanStudy(path, {}, f.registry());
+  OneByOnePlanner planner(plan.grid.runs);
+  pipeline::RunOptions options;
+  options.db_path = f.db();
+  FILE* sink = std::fopen("/dev/null", "w");
+  const auto code =
+      pipeline::RunWithPlanner(plan.study, plan.grid, planner, options, f.clock(), nullptr, sink);
+  std::fclose(sink);
+  REQUIRE(code == ExitCode::kOk);
+  // delta 0 first (closest to 0); each sum equals its delta, so the next is the closest to
+  // delta + 1: 1, then 2, then 5 (|5 - 3| < |9 - 3|), then 9.
+  CHECK(planner.asked_deltas == std::vector<double>{0, 1, 2, 5, 9});
+  CHECK(planner.told_sums == std::vector<double>{0, 1, 2, 5, 9});
+  // Five runs, numbered in the order they were asked; the shared data stage ran once.
+  CHECK(f.Column("SELECT json_extract(params_json, '$.\"plus.delta\"') FROM runs ORDER BY number") ==
+        std::vector<std::string>{"0.0", "1.0", "2.0", "5.0", "9.0"});
+  CHECK(f.Scalar("SELECT count(*) FROM stages WHERE name = 'data'") == "1");
+  CHECK(f.Scalar("SELECT count(*) FROM runs WHERE status = 'done'") == "5");
 }

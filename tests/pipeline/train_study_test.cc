@@ -454,6 +454,9 @@ TEST_CASE("init_from run:<id>/<stage> starts from another study's checkpoint",
     CHECK(here.dag.nodes()[n].key == there.dag.nodes()[n].key);
   }
   CHECK(here.dag.nodes().back().key == tuned_key);
+  // `reproduce` re-executes the tuned run from the database, reading the referenced
+  // checkpoint from the results cache (run 2 is the tune run).
+  CHECK(Cli({"reproduce", "2", "--db", db}) == 0);
   // Without the referenced output in the cache the plan is refused (exit 2).
   CHECK(Cli({"run", tune_study("run:1/model"), "--db", db, "--cache", dir.File("empty"),
              "--plain"}) == 2);

@@ -1,0 +1,11 @@
+#include "pipeline/planner.h"
+
+namespace pipeline {
+
+std::vector<RunSpec> GridPlanner::Ask() {
+  if (asked_) return {};
+  asked_ = true;
+  return runs_;
+}
+
+}  // namespace pipeline
