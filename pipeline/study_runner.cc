@@ -408,6 +408,9 @@ ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
   const std::string cache_dir =
       options.cache_dir.empty() ? DefaultCacheDir(options.db_path) : options.cache_dir;
   Session session(options, cache_dir);
+  const std::unique_ptr<StageExecutor> executor =
+      options.make_executor ? options.make_executor(session.cache, clock, cancel_flag)
+                            : std::make_unique<InProcessExecutor>(session.cache, clock, cancel_flag);
   const int abandoned = session.store.MarkAbandonedAsInterrupted();
   session.cache.RemoveStaleTempDirs();
   if (abandoned > 0) {
@@ -447,8 +450,7 @@ ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
       {
         StoreWriter writer(session.store);
         writer.SetSyncBarrier([&session] { session.cache.SyncAll(); });
-        InProcessExecutor executor(session.cache, clock, cancel_flag);
-        Scheduler scheduler(dag, session.cache, executor, writer, clock,
+        Scheduler scheduler(dag, session.cache, *executor, writer, clock,
                             {shares.jobs, shares.threads}, cancel_flag, &printer);
         Add(total, scheduler.Run(cached, run_ids));
         writer.Flush();

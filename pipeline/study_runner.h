@@ -5,11 +5,14 @@
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "pipeline/dag.h"
 #include "pipeline/errors.h"
+#include "pipeline/executor.h"
 #include "pipeline/grid.h"
 #include "pipeline/study.h"
 
@@ -28,6 +31,10 @@ struct RunOptions {
   bool dry_run = false;   // print the plan and what sharing and the cache save; run nothing
   bool tty = false;       // live progress line instead of plain lines
   std::vector<std::string> overrides;  // "stage.param=value"
+  // Makes the executor that runs each stage (executor.h); unset: InProcessExecutor.
+  std::function<std::unique_ptr<StageExecutor>(ArtifactCache&, Clock&,
+                                               const std::atomic<bool>*)>
+      make_executor;
 };
 
 struct StudyPlan {

@@ -8,6 +8,11 @@
 #include <cmath>
 #include <fstream>
 
+#include <algorithm>
+#include <mutex>
+
+#include "pipeline/artifact_cache.h"
+#include "pipeline/executor.h"
 #include "pipeline/planner.h"
 #include "pipeline/reproduce.h"
 #include "tests/support/study_fixture.h"
@@ -219,4 +224,52 @@ TEST_CASE("a planner adds runs while the study runs, choosing from what it was t
         std::vector<std::string>{"0.0", "1.0", "2.0", "5.0", "9.0"});
   CHECK(f.Scalar("SELECT count(*) FROM stages WHERE name = 'data'") == "1");
   CHECK(f.Scalar("SELECT count(*) FROM runs WHERE status = 'done'") == "5");
+}
+
+namespace {
+
+// Runs stages in process and records what the scheduler handed it.
+class RecordingExecutor : public pipeline::StageExecutor {
+ public:
+  RecordingExecutor(pipeline::ArtifactCache& cache, pipeline::Clock& clock,
+                    std::vector<std::string>* log)
+      : inner_(cache, clock, nullptr), log_(log) {}
+  pipeline::StageOutcome Execute(const pipeline::StageExecution& execution,
+                                 pipeline::MetricSink& metrics) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      log_->push_back(execution.stage_name + " x" + std::to_string(execution.threads));
+    }
+    return inner_.Execute(execution, metrics);
+  }
+
+ private:
+  pipeline::InProcessExecutor inner_;
+  std::vector<std::string>* log_;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+TEST_CASE("every stage runs through the executor the options supply", "[study_runner][executor]") {
+  StudyFixture f;
+  std::vector<std::string> log;
+  pipeline::RunOptions options;
+  options.cores = 2;
+  options.jobs = 1;
+  options.make_executor = [&log](pipeline::ArtifactCache& cache, pipeline::Clock& clock,
+                                 const std::atomic<bool>*) {
+    return std::make_unique<RecordingExecutor>(cache, clock, &log);
+  };
+  REQUIRE(f.Run("stages:\n  data: {type: constant}\n  plus: {type: add, input: data, delta: [1, 2]}\n",
+                options) == ExitCode::kOk);
+  std::sort(log.begin(), log.end());
+  // One shared data stage and two plus stages, each with the whole 2-core share (1 job).
+  CHECK(log == std::vector<std::string>{"data x2", "plus x2", "plus x2"});
+  CHECK(f.Scalar("SELECT count(*) FROM metrics WHERE name = 'sum'") == "2");
+  // A re-run computes nothing: the executor is not called again.
+  log.clear();
+  REQUIRE(f.Run("stages:\n  data: {type: constant}\n  plus: {type: add, input: data, delta: [1, 2]}\n",
+                options) == ExitCode::kOk);
+  CHECK(log.empty());
 }
