@@ -83,7 +83,7 @@ void WriteCsv(const std::string& path, const std::string& text) {
 void RunEvaluate(pipeline::StageContext& ctx) {
   const int64_t batch_size = ctx.params().GetInt("batch_size");
   ModelAndData inputs = OpenModelAndData(ctx, batch_size);
-  if (inputs.description.task != TrainTask::kClassify) {
+  if (!ModelObjective(inputs.description)->has_accuracy()) {
     throw pipeline::StageError("evaluate: the model is an autoencoder; use the encode stage "
                                "for its reconstruction error and latent vectors");
   }

@@ -47,7 +47,8 @@ void RunEncode(pipeline::StageContext& ctx) {
   nn::FlushDenormalsInOpenMpThreads();
   const int64_t n = x.rows(), row = x.row_size();
   const int64_t width = nn::Product(network->LayerOutputShape(layer));
-  const bool autoencoder = model.task == TrainTask::kAutoencode;
+  const std::unique_ptr<TrainingObjective> objective = ModelObjective(model);
+  const bool autoencoder = objective->reconstructs();
   const int64_t pictures = autoencoder ? std::min<int64_t>(n, ctx.params().GetInt("pictures")) : 0;
   const int64_t examples = autoencoder ? std::min<int64_t>(n, ctx.params().GetInt("examples")) : 0;
   const pipeline::Tensor* ids = data.Find("ids");
@@ -61,12 +62,10 @@ void RunEncode(pipeline::StageContext& ctx) {
     const float* input = x.f32() + start * row;
     const float* output = network->Forward(input, batch, /*training=*/false);
     if (autoencoder) {
-      const bool logits = model.loss == TrainLoss::kBce;
       for (int64_t i = 0; i < batch; ++i) {
         double example_error = 0;
         for (int64_t j = 0; j < row; ++j) {
-          float value = output[i * row + j];
-          if (logits) value = 1.0f / (1.0f + std::exp(-value));
+          const float value = objective->Reconstruction(output[i * row + j]);
           const double d = static_cast<double>(value) - input[i * row + j];
           example_error += d * d;
           if (start + i < pictures) reconstructions[static_cast<size_t>((start + i) * row + j)] = value;

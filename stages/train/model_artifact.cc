@@ -15,8 +15,8 @@ void PutModel(pipeline::Artifact& artifact, const ModelDescription& model,
   pipeline::Json description;
   description["layers"] = model.layers;
   description["input_shape"] = model.input_shape;
-  description["task"] = TrainTaskName(model.task);
-  description["loss"] = TrainLossName(model.loss);
+  description["task"] = model.task;
+  description["loss"] = model.loss;
   description["classes"] = model.classes;
   description["latent"] = model.latent;
   artifact.meta()["model"] = description;
@@ -36,16 +36,25 @@ ModelDescription ReadModel(const pipeline::Artifact& artifact) {
   try {
     model.layers = description.at("layers");
     model.input_shape = description.at("input_shape").get<nn::Dims>();
-    model.task = ParseTrainTask(description.at("task").get<std::string>(), "model.task");
-    model.loss = ParseTrainLoss(description.at("loss").get<std::string>(), model.task,
-                                "model.loss");
+    model.task = description.at("task").get<std::string>();
+    model.loss = description.at("loss").get<std::string>();
     model.classes = description.at("classes").get<int64_t>();
     model.latent = description.value("latent", std::string());
   } catch (const nlohmann::json::exception& error) {
     throw pipeline::StageError(std::string("the model's description is damaged: ") +
                                error.what());
   }
+  ModelObjective(model);  // checks task and loss
   return model;
+}
+
+std::unique_ptr<TrainingObjective> ModelObjective(const ModelDescription& model) {
+  try {
+    return MakeObjective(model.task, model.loss, model.classes, {}, "model");
+  } catch (const pipeline::ConfigError& error) {
+    throw pipeline::StageError(std::string("the model's description is damaged: ") +
+                               error.what());
+  }
 }
 
 std::map<std::string, pipeline::Tensor> ReadModelState(const pipeline::Artifact& artifact) {

@@ -23,8 +23,8 @@ namespace stages {
 struct ModelDescription {
   pipeline::Json layers;
   nn::Dims input_shape;
-  TrainTask task = TrainTask::kClassify;
-  TrainLoss loss = TrainLoss::kCrossEntropy;
+  std::string task = "classify";  // the objective (objective.h)
+  std::string loss = "cross_entropy";
   int64_t classes = 0;
   std::string latent;  // the layer whose output is the latent code ("" if none)
 };
@@ -38,6 +38,8 @@ bool IsModel(const pipeline::Artifact& artifact);
 
 // Reads the description; throws StageError when `artifact` holds no model.
 ModelDescription ReadModel(const pipeline::Artifact& artifact);
+// The objective the model was trained with.
+std::unique_ptr<TrainingObjective> ModelObjective(const ModelDescription& model);
 // The state tensors, named as Network::StateDict names them.
 std::map<std::string, pipeline::Tensor> ReadModelState(const pipeline::Artifact& artifact);
 

@@ -56,7 +56,7 @@ struct TrainInputs {
   TrainData validation;
 };
 
-TrainInputs ReadInputs(const pipeline::StageContext& ctx, bool classify) {
+TrainInputs ReadInputs(const pipeline::StageContext& ctx, bool labels) {
   const ModelAndData split = SplitModelInputs(ctx, /*model_required=*/false);
   if (split.data.empty() || split.data.size() > 2) {
     throw pipeline::StageError("train: expected a training set and optionally a validation set "
@@ -68,7 +68,7 @@ TrainInputs ReadInputs(const pipeline::StageContext& ctx, bool classify) {
   inputs.validation_set = split.data.size() > 1 ? split.data[1] : nullptr;
   inputs.model = split.model;
   const pipeline::Tensor& x = inputs.train_set->Get("x");
-  inputs.train = {&x, classify ? &inputs.train_set->Get("y") : nullptr};
+  inputs.train = {&x, labels ? &inputs.train_set->Get("y") : nullptr};
   if (inputs.validation_set != nullptr) {
     inputs.validation.x = &inputs.validation_set->Get("x");
     if (inputs.validation.x->row_size() != x.row_size()) {
@@ -77,7 +77,7 @@ TrainInputs ReadInputs(const pipeline::StageContext& ctx, bool classify) {
                                  " values per example, the training set " +
                                  std::to_string(x.row_size()));
     }
-    if (classify) inputs.validation.y = &inputs.validation_set->Get("y");
+    if (labels) inputs.validation.y = &inputs.validation_set->Get("y");
   }
   return inputs;
 }
@@ -86,8 +86,8 @@ TrainInputs ReadInputs(const pipeline::StageContext& ctx, bool classify) {
 TrainerOptions ReadOptions(const pipeline::Params& params, const TrainInputs& inputs) {
   TrainerOptions options;
   options.layers = params.Get("layers");
-  options.task = ParseTrainTask(params.GetString("task"), "train.task");
-  options.loss = ParseTrainLoss(params.GetString("loss"), options.task, "train.loss");
+  options.task = params.GetString("task");
+  options.loss = params.GetString("loss");
   options.epochs = params.GetInt("epochs");
   options.max_steps = params.GetInt("iterations");
   options.batch_size = params.GetInt("batch_size");
@@ -107,7 +107,7 @@ TrainerOptions ReadOptions(const pipeline::Params& params, const TrainInputs& in
     const int64_t per_epoch = (x.rows() + options.batch_size - 1) / options.batch_size;
     options.epochs = (options.max_steps + per_epoch - 1) / std::max<int64_t>(1, per_epoch);
   }
-  const bool classify = options.task == TrainTask::kClassify;
+  const bool classify = inputs.train.y != nullptr;
   if (classify) options.classes = ClassCount(*inputs.train_set, *inputs.train.y);
   if (params.GetBool("class_weights")) {
     if (!classify) throw pipeline::ConfigError("train.class_weights: only for classifiers");
@@ -167,9 +167,9 @@ std::unique_ptr<Trainer> MakeTrainer(pipeline::StageContext& ctx, const TrainerO
 // The epoch loop with its metrics, resumable from the checkpoint in the stage's resume folder.
 class EpochLoop {
  public:
-  EpochLoop(pipeline::StageContext& ctx, bool classify)
+  EpochLoop(pipeline::StageContext& ctx, bool has_accuracy)
       : ctx_(ctx),
-        classify_(classify),
+        accuracy_(has_accuracy),
         checkpoint_path_(ctx.resume_dir().empty() ? std::string()
                                                   : ctx.resume_dir() + "/trainer.art") {}
 
@@ -225,10 +225,10 @@ class EpochLoop {
   void LogEpoch(const EpochResult& r, double seconds, double train_seconds) {
     Log("lr", r.epoch, r.lr);
     Log("train_loss", r.epoch, r.train_loss);
-    if (classify_) Log("train_accuracy", r.epoch, r.train_accuracy);
+    if (accuracy_) Log("train_accuracy", r.epoch, r.train_accuracy);
     if (r.has_validation) {
       Log("val_loss", r.epoch, r.validation.loss);
-      if (classify_) Log("val_accuracy", r.epoch, r.validation.accuracy);
+      if (accuracy_) Log("val_accuracy", r.epoch, r.validation.accuracy);
     }
     Log("epoch_time", r.epoch, seconds);
     if (train_seconds > 0) {
@@ -237,7 +237,7 @@ class EpochLoop {
   }
 
   pipeline::StageContext& ctx_;
-  bool classify_;
+  bool accuracy_;  // the objective reports accuracy
   std::string checkpoint_path_;
   std::vector<LoggedMetric> history_;
 };
@@ -246,7 +246,7 @@ class EpochLoop {
 void WriteOutput(pipeline::StageContext& ctx, Trainer& trained, const TrainerOptions& options,
                  const TrainInputs& inputs) {
   const pipeline::Params& params = ctx.params();
-  const bool classify = options.task == TrainTask::kClassify;
+  const TrainingObjective& objective = trained.objective();
   const bool keep_last = params.GetString("keep") == "last";
   const EarlyStopping& policy = trained.early_stopping();
   const int64_t kept_epoch = keep_last ? trained.epochs_done() : trained.kept_epoch();
@@ -259,9 +259,9 @@ void WriteOutput(pipeline::StageContext& ctx, Trainer& trained, const TrainerOpt
   ModelDescription model;
   model.layers = options.layers;
   model.input_shape = options.input_shape;
-  model.task = options.task;
-  model.loss = options.loss;
-  model.classes = classify ? options.classes : 0;
+  model.task = objective.task();
+  model.loss = objective.loss();
+  model.classes = objective.uses_labels() ? options.classes : 0;
   model.latent = params.GetString("latent");
   if (!model.latent.empty()) trained.network().LayerOutputShape(model.latent);  // checks the name
 
@@ -272,7 +272,7 @@ void WriteOutput(pipeline::StageContext& ctx, Trainer& trained, const TrainerOpt
     trained.network().LoadStateDict(state, /*strict=*/true);
     const Evaluation chosen = trained.Evaluate(inputs.validation);
     ctx.Metric("chosen_val_loss", chosen.loss);
-    if (classify) ctx.Metric("chosen_val_accuracy", chosen.accuracy);
+    if (objective.has_accuracy()) ctx.Metric("chosen_val_accuracy", chosen.accuracy);
   }
 
   pipeline::Artifact& out = ctx.output();
@@ -289,9 +289,11 @@ void WriteOutput(pipeline::StageContext& ctx, Trainer& trained, const TrainerOpt
 }
 
 void RunTrain(pipeline::StageContext& ctx) {
-  const bool classify =
-      ParseTrainTask(ctx.params().GetString("task"), "train.task") == TrainTask::kClassify;
-  const TrainInputs inputs = ReadInputs(ctx, classify);
+  // The objective decides what the data must hold; its classes come from the data below.
+  const bool labels = MakeObjective(ctx.params().GetString("task"), ctx.params().GetString("loss"),
+                                    0, {}, "train")
+                          ->uses_labels();
+  const TrainInputs inputs = ReadInputs(ctx, labels);
   const TrainerOptions options = ReadOptions(ctx.params(), inputs);
   const std::map<std::string, pipeline::Tensor> initial = InitialWeights(ctx, inputs);
   std::vector<std::string> loaded;
@@ -306,7 +308,7 @@ void RunTrain(pipeline::StageContext& ctx) {
   }
   ctx.Metric("parameters", static_cast<double>(parameter_count));
 
-  EpochLoop loop(ctx, classify);
+  EpochLoop loop(ctx, trainer->objective().has_accuracy());
   loop.Resume(trainer, [&] { return MakeTrainer(ctx, options, initial); });
   loop.Run(*trainer, inputs);
   WriteOutput(ctx, *trainer, options, inputs);
@@ -324,9 +326,9 @@ void CheckTrainParams(const pipeline::Params& params) {
       throw pipeline::ConfigError(e.what(), "", 0, 0, param);
     }
   };
-  TrainTask task = TrainTask::kClassify;
-  as("task", [&] { task = ParseTrainTask(params.GetString("task"), "task"); });
-  as("loss", [&] { ParseTrainLoss(params.GetString("loss"), task, "loss"); });
+  as("loss", [&] {
+    MakeObjective(params.GetString("task"), params.GetString("loss"), 0, {}, "train");
+  });
   as("layers", [&] { nn::ParseLayerSpecs(params.Get("layers"), "layers"); });
   double lr = 0.01;
   as("optimizer", [&] { lr = MakeOptimizer(params.Get("optimizer"), "optimizer")->lr(); });
@@ -353,8 +355,9 @@ pipeline::StageType TrainStage() {
       nn::LayersParam("layers",
                       "the network, e.g. [{type: conv, out: 32, kernel: 3}, {type: relu}, "
                       "{type: flatten}, {type: linear, out: 10}]"),
-      ParamSpec::String("task", "classify", "classify (labels y) or autoencode (reproduce x)")
-          .Choices({"classify", "autoencode"}),
+      ParamSpec::String("task", "classify", "the objective: classify (labels y) or autoencode "
+                                            "(reproduce x)")
+          .Choices(ObjectiveNames()),
       ParamSpec::String("loss", "auto",
                         "auto (cross_entropy for classifiers, mse for autoencoders), "
                         "cross_entropy, mse or bce")

@@ -11,10 +11,8 @@
 //   }
 //   trainer.KeptState();                                // the checkpoint the run keeps
 //
-// Tasks: `classify` trains logits [N, classes] against int32 labels "y" with softmax
-// cross-entropy (optionally class-weighted); `autoencode` trains the network to reproduce its
-// input with mean squared error (or binary cross-entropy on logits), so its output must have
-// as many values per example as its input.
+// What is optimised is the objective's (objective.h): `classify` trains logits [N, classes]
+// against int32 labels "y"; `autoencode` trains the network to reproduce its input.
 //
 // Epoch e (1-based) sets the learning rate schedule.LearningRate(e - 1), shuffles with
 // BatchIterator's order for e, seeds dropout with a stream derived from e, and then runs the
@@ -42,21 +40,18 @@
 #include "stages/train/early_stopping.h"
 #include "stages/train/lr_schedule.h"
 #include "stages/train/nn/network.h"
+#include "stages/train/objective.h"
 #include "stages/train/optimizer.h"
 
 namespace stages {
 
-enum class TrainTask { kClassify, kAutoencode };
-enum class TrainLoss { kCrossEntropy, kMse, kBce };
-
-const char* TrainTaskName(TrainTask task);
-const char* TrainLossName(TrainLoss loss);
-
 struct TrainerOptions {
   pipeline::Json layers;        // the network's layer list (layer_spec.h)
   nn::Dims input_shape;         // per example, e.g. {1, 28, 28}
-  TrainTask task = TrainTask::kClassify;
-  TrainLoss loss = TrainLoss::kCrossEntropy;
+  std::string task = "classify";  // the objective (objective.h)
+  std::string loss = "auto";      // its loss; auto: the objective's usual one
+  // Set: this objective instead of the one `task` and `loss` name (tests, new objectives).
+  std::shared_ptr<const TrainingObjective> objective;
   int64_t classes = 10;         // classify: the network must output this many logits
   int64_t epochs = 10;          // the epoch limit
   int64_t max_steps = 0;        // > 0: also stop after this many mini-batch updates (the last
@@ -147,16 +142,13 @@ class Trainer {
 
   nn::Network& network() { return *network_; }
   Optimizer& optimizer() { return *optimizer_; }
+  const TrainingObjective& objective() const { return *objective_; }
   const TrainerOptions& options() const { return options_; }
 
  private:
-  // Loss of one batch of network output; writes the gradient when `grad` is not null and
-  // counts correct predictions into `correct` (classify).
-  double BatchLoss(const float* output, const float* x, const int32_t* y, int64_t batch,
-                   float* grad, int64_t* correct) const;
-
   TrainerOptions options_;
   pipeline::Rng rng_;
+  std::shared_ptr<const TrainingObjective> objective_;
   std::unique_ptr<nn::Network> network_;
   std::unique_ptr<Optimizer> optimizer_;
   LrSchedule schedule_;
@@ -171,10 +163,5 @@ class Trainer {
   std::vector<int32_t> batch_y_;
   std::vector<float> grad_;
 };
-
-// Parses "classify" / "autoencode" and "auto" / "cross_entropy" / "mse" / "bce" (auto: cross
-// entropy for classifiers, mse for autoencoders). Throws ConfigError naming `key_path`.
-TrainTask ParseTrainTask(const std::string& text, const std::string& key_path);
-TrainLoss ParseTrainLoss(const std::string& text, TrainTask task, const std::string& key_path);
 
 }  // namespace stages

@@ -190,7 +190,7 @@ TEST_CASE("train logs per-epoch metrics and outputs the kept checkpoint as a mod
   const stages::ModelDescription description = stages::ReadModel(model);
   CHECK(description.input_shape == stages::nn::Dims{1, 8, 8});
   CHECK(description.classes == 4);
-  CHECK(description.task == stages::TrainTask::kClassify);
+  CHECK(description.task == "classify");
   const auto state = stages::ReadModelState(model);
   REQUIRE(state.count("linear1.weight") == 1);
   CHECK(state.at("linear1.weight").shape() == std::vector<int64_t>{16, 64});
@@ -302,7 +302,7 @@ TEST_CASE("encode outputs an autoencoder's latent code and its reconstruction er
   CHECK(trainer.metrics().Values("val_accuracy").empty());
   REQUIRE(stages::IsModel(*model));
   CHECK(stages::ReadModel(*model).latent == "linear1");
-  CHECK(stages::ReadModel(*model).task == stages::TrainTask::kAutoencode);
+  CHECK(stages::ReadModel(*model).task == "autoencode");
 
   FileRun encode(stages::EncodeStage());
   const pipeline::Artifact& out = encode.Run({{"batch_size", 16}}, {validation, model});

@@ -331,8 +331,8 @@ TEST_CASE("trainer: an autoencoder must reproduce its input's shape and lowers t
   const DataSet train = Vectors(128, 51);
   const DataSet validation = Vectors(40, 52);
   TrainerOptions options;
-  options.task = stages::TrainTask::kAutoencode;
-  options.loss = stages::TrainLoss::kMse;
+  options.task = "autoencode";
+  options.loss = "mse";
   options.input_shape = {16};
   options.epochs = 25;
   options.batch_size = 16;
