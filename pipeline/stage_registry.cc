@@ -51,9 +51,12 @@ std::vector<const StageType*> StageRegistry::All() const {
 
 std::string StageRegistry::ListText() const {
   std::ostringstream out;
+  size_t width = 0;
+  for (const StageType* type : All()) width = std::max(width, type->name.size());
   for (const StageType* type : All()) {
-    char line[64];
-    std::snprintf(line, sizeof line, "  %-9s %-16s ", StageKindName(type->kind), type->name.c_str());
+    char line[96];
+    std::snprintf(line, sizeof line, "  %-9s %-*s ", StageKindName(type->kind),
+                  static_cast<int>(width), type->name.c_str());
     out << line << type->help << "\n";
   }
   return out.str();

@@ -215,7 +215,8 @@ pipeline::StageType AugmentStage() {
                       "[-15, 15]}, {type: hflip}]"),
       ParamSpec::List("copy_transforms", pipeline::Json::array(),
                       "list of transform lists: copy k applies transforms then the k-th list "
-                      "(copies = its length)")
+                      "(copies = its length; leave copies at 1 or equal it). At least one of "
+                      "transforms and copy_transforms must be non-empty")
           .Items(TransformsParam("transforms", "the transforms of one copy")),
       ParamSpec::Int("copies", 1, "augmented copies made of each selected image (0 with "
                                   "keep_original: pass the data through, e.g. as a variant)")
@@ -223,7 +224,8 @@ pipeline::StageType AugmentStage() {
       ParamSpec::Bool("keep_original", true,
                       "output the originals followed by the copies (false: copies only)"),
       ParamSpec::List("classes", pipeline::Json::array(),
-                      "labels whose images get copies ([] = all), e.g. to oversample a class"),
+                      "labels whose images get copies ([] = all), e.g. to oversample a class")
+          .Items(ParamSpec::Int("label", nullptr, "a class label").Min(0)),
       ParamSpec::Int("sample_grid", 0,
                      "if > 0, write augment_samples.png: this many images, each followed by its "
                      "copies").Min(0),

@@ -2,22 +2,8 @@
 // Stage "augment" (kind augment): makes randomly transformed copies of images and appends them
 // to the data set. The transforms are listed in transform_pipeline.h.
 //
-// Parameters
-//   transforms       list, default []: transform maps applied in order to every copy, e.g.
-//                    [{type: rotate, degrees: [-15, 15]}, {type: hflip, p: 0.5}]
-//   copy_transforms  list of lists, default []: when given, copy k applies `transforms` and then
-//                    copy_transforms[k], so each copy can have its own transform set (study S2:
-//                    five different transform sets, one per copy, concatenated). The number of
-//                    copies is then its length; `copies` must be left at 1 or equal it.
-//                    At least one of transforms / copy_transforms must be non-empty.
-//   copies           int >= 1, default 1: augmented copies made of each selected image
-//   keep_original    bool, default true: output the originals followed by the copies; false
-//                    outputs the copies only
-//   classes          list of ints, default [] (all): only images whose "y" is listed get
-//                    copies, e.g. {classes: [7], copies: 4} oversamples class 7 five-fold
-//   sample_grid      int >= 0, default 0: if > 0, writes "augment_samples.png" with that many
-//                    selected images as rows, each followed by its copies (only for C = 1 or 3;
-//                    other channel counts write no picture)
+// Parameters: declared with the stage type (its .cc file); `pipeline stages <type>` and
+// docs/stages.md print them with types, defaults and ranges.
 //
 // Input: one artifact with "x" float32 [N, C, H, W] (and "y" int32 [N] when `classes` is used).
 // Output, row order: the N originals in input order (if keep_original), then copy 0 of every

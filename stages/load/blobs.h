@@ -3,12 +3,8 @@
 // make_blobs): a seeded source of clustering problems whose answer is known, for tests and for
 // checking a pipeline before it meets real data.
 //
-// Stage "blobs" (kind load, uses the rng). Parameters
-//   n           int >= 1, default 1000: number of examples
-//   dims        int >= 1, default 2: features per example
-//   centers     int >= 1, default 3: number of blobs (= classes)
-//   spread      float >= 0, default 1.0: standard deviation of every feature around its centre
-//   center_box  float >= 0, default 10.0: centre coordinates are uniform in [-box, box)
+// Stage "blobs" (kind load, uses the rng). Its parameters are declared with the
+// stage type (the .cc file); `pipeline stages <type>` and docs/stages.md print them.
 // Output: x float32 [n, dims], y int32 [n] (blob index), ids int32 [n] (0..n-1);
 // meta {"true_centers": [[...], ...], "classes": centers}. Metric "examples" = n.
 

@@ -215,7 +215,8 @@ pipeline::StageType GmmGeneratorStage() {
       ParamSpec::Int("dims", 2, "dimensions").Min(1),
       ParamSpec::Int("components", 3, "number of mixture components").Min(1),
       ParamSpec::List("weights", pipeline::Json::array(),
-                      "mixture weights summing to 1 ([]: drawn from a Dirichlet(2))"),
+                      "the K mixture weights, >= 0 and summing to 1 within 1e-6 (renormalised "
+                      "to exactly 1); []: drawn from a symmetric Dirichlet(2)"),
       ParamSpec::Float("mean_box", 10.0, "mean coordinates are uniform in [-box, box)").Min(0),
       ParamSpec::Float("min_variance", 0.5, "smallest per-dimension variance").Min(1e-12),
       ParamSpec::Float("max_variance", 3.0, "largest per-dimension variance").Min(1e-12),

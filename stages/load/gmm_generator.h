@@ -5,19 +5,8 @@
 //
 //   p(x) = sum_k w_k N(x; mu_k, diag(sigma2_k))
 //
-// Stage "gmm_generator" (kind load, uses the rng). Parameters
-//   n             int >= 1, default 2000: number of points
-//   dims          int >= 1, default 2: dimensions
-//   components    int >= 1, default 3: number of mixture components K
-//   weights       list, default []: the K mixture weights (>= 0, summing to 1 within 1e-6;
-//                 renormalised to sum exactly 1). [] draws them from a symmetric
-//                 Dirichlet(alpha = 2), which keeps every component reasonably present.
-//   mean_box      float >= 0, default 10: every mean coordinate is uniform in [-box, box)
-//   min_variance  float > 0, default 0.5 and
-//   max_variance  float >= min_variance, default 3.0: every per-dimension variance is uniform
-//                 in [min_variance, max_variance)
-//   write_csv     bool, default true: also write the points as "gmm_dataset.csv"
-//                 (columns x0..x{dims-1}, component) for people to look at
+// Stage "gmm_generator" (kind load, uses the rng). Its parameters are declared with the
+// stage type (the .cc file); `pipeline stages <type>` and docs/stages.md print them.
 // Output
 //   x               float32 [n, dims]  the points
 //   y               int32   [n]        the component that generated each point

@@ -1,11 +1,8 @@
 #pragma once
 // Stage "idx_loader" (kind load): reads one split of an IDX data set such as Fashion-MNIST.
 //
-// Parameters
-//   dir    string, default "/usr/share/datasets/fashion-mnist": folder holding the four files
-//          {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz
-//   split  "train" (default) or "test" (the t10k files)
-//   limit  int >= 0, default 0: keep the first `limit` examples of the file; 0 keeps all
+// Parameters: declared with the stage type (its .cc file); `pipeline stages <type>` and
+// docs/stages.md print them with types, defaults and ranges.
 //
 // Output
 //   x    float32 [N, 1, rows, cols]  pixels scaled to [0, 1]

@@ -9,13 +9,8 @@
 // `dir`, hidden entries (".name") and deeper folders are ignored. A class folder without
 // images still counts as a class.
 //
-// Parameters
-//   dir       string, required: the root folder
-//   channels  int, 1 (default, grayscale) or 3 (RGB)
-//   height    int >= 1, default 28 } every image is resized to height x width
-//   width     int >= 1, default 28 } (decoding and resizing: stages/load/image_decode.h)
-//   limit     int >= 0, default 0: keep the first `limit` images of the interleaved order
-//             below; 0 keeps all
+// Parameters: declared with the stage type (its .cc file); `pipeline stages <type>` and
+// docs/stages.md print them with types, defaults and ranges.
 //
 // Order. Image k of a class is the k-th of its files in sorted name order. The output takes
 // image 0 of every class (in class order), then image 1 of every class, and so on, skipping

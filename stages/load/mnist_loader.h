@@ -3,11 +3,8 @@
 // `mnist`, which scripts/setup.sh installs into /usr/local/share/pipeline/mnist/digits/ as
 // {0..9}.json (file format: stages/load/mnist_json.h). The ten files are parsed in parallel.
 //
-// Parameters
-//   dir    string, default "/usr/local/share/pipeline/mnist/digits": folder holding 0.json ..
-//          9.json
-//   limit  int >= 0, default 0: keep the first `limit` images of the interleaved order below;
-//          0 keeps all
+// Parameters: declared with the stage type (its .cc file); `pipeline stages <type>` and
+// docs/stages.md print them with types, defaults and ranges.
 //
 // Order. The files hold the images grouped by digit (and not equally many of each). The output
 // interleaves them round by round: image 0 of digit 0, image 0 of digit 1, ..., image 0 of

@@ -1,18 +1,8 @@
 #pragma once
 // Stage "pca" (kind reduce): projects "x" onto principal components (stages/reduce/pca.h).
 //
-// Parameters
-//   components     int >= 1, default 2: number of components kept; must not exceed the number
-//                  of features per example (StageError otherwise)
-//   whiten         bool, default false: scale each output column to unit variance (divide by
-//                  the square root of its explained variance)
-//   solver         "auto" | "exact" | "randomized", default "auto": exact = eigenvectors of the
-//                  covariance; randomized = Halko et al. (stages/reduce/randomized_pca.h);
-//                  auto = scikit-learn's rule, randomized when max(N, D) > 500 and
-//                  components < 0.8 * min(N, D), exact otherwise
-//   n_iter         int >= -1, default -1: power iterations of the randomized solver; -1 = auto
-//                  (7 when components < 0.1 * min(N, D), else 4, as scikit-learn)
-//   n_oversamples  int >= 0, default 10: extra random directions of the randomized solver
+// Parameters: declared with the stage type (its .cc file); `pipeline stages <type>` and
+// docs/stages.md print them with types, defaults and ranges.
 //
 // The stage draws the randomized solver's test matrix from ctx.rng(), so it is declared
 // uses_rng (for every solver: the declaration is per stage type).
