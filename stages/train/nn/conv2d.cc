@@ -1,5 +1,6 @@
 #include "stages/train/nn/conv2d.h"
 
+#include <unordered_map>
 #include <utility>
 
 #include "pipeline/errors.h"
@@ -11,7 +12,7 @@
 // reference kernels (seconds per batch instead of milliseconds). So the weights are reordered
 // into the backward-data layout each pass (a few KB), and the weight gradient is reordered into
 // the values' layout by a GradientSink when the layouts differ; activation layouts are bridged
-// by Conversions, which alias in the usual case.
+// by Conversions, which alias in the usual case (WeightedLayer builds the backward bridges).
 
 namespace stages::nn {
 
@@ -19,7 +20,7 @@ using dnnl::memory;
 using Tag = memory::format_tag;
 
 Conv2d::Conv2d(std::string name, const ConvOptions& options, bool transposed)
-    : Layer(std::move(name)), options_(options), transposed_(transposed) {}
+    : WeightedLayer(std::move(name)), options_(options), transposed_(transposed) {}
 
 Dims Conv2d::OutputShape(const Dims& input) const {
   if (input.size() != 3) {
@@ -53,14 +54,8 @@ void Conv2d::Build(Device& device, const memory& input, const memory* input_grad
   const Dims out = OutputShape({in[1], in[2], in[3]});
   const Dims src_dims = in;
   const Dims dst_dims = {in[0], out[0], out[1], out[2]};
-  if (!weights_) {
-    const Dims weight_dims = {options_.out_channels, in[1], options_.kernel, options_.kernel};
-    weights_ = std::make_unique<ParameterTensor>(name_ + ".weight", weight_dims, true);
-    if (options_.bias) {
-      bias_ = std::make_unique<ParameterTensor>(name_ + ".bias", Dims{options_.out_channels},
-                                                false);
-    }
-  }
+  CreateParameters({options_.out_channels, in[1], options_.kernel, options_.kernel},
+                   options_.bias);
   needs_input_grad_ = input_grad != nullptr;
   if (transposed_) {
     BuildPrimitives<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data,
@@ -114,21 +109,14 @@ void Conv2d::BuildPrimitives(dnnl::algorithm algorithm, const Dims& src_dims,
       typename BwdWeights::desc(algorithm, src_any, weights_any, bias_md, dst_any, strides,
                                 padding_l, padding_r),
       device.engine, forward_pd);
-  backward_weights_ = BwdWeights(weights_pd);
-  weights_source_.BuildFrom(device, source_.target(), weights_pd.src_desc());
-  weights_diff_dst_.BuildFrom(device, output_grad_, weights_pd.diff_dst_desc());
-  weights_sink_.Build(device, *weights_, weights_pd.diff_weights_desc());
-  if (bias_) bias_sink_.Build(device, *bias_, weights_pd.diff_bias_desc());
+  BuildBackwardWeights(weights_pd, source_.target());
 
   if (input_grad != nullptr) {
     const typename BwdData::primitive_desc data_pd(
         typename BwdData::desc(algorithm, src_any, weights_any, dst_any, strides, padding_l,
                                padding_r),
         device.engine, forward_pd);
-    backward_data_ = BwdData(data_pd);
-    data_diff_dst_.BuildFrom(device, output_grad_, data_pd.diff_dst_desc());
-    data_weights_.BuildFrom(device, weights_->value(), data_pd.weights_desc());
-    diff_source_.BuildInto(device, data_pd.diff_src_desc(), *input_grad);
+    BuildBackwardData(data_pd, *input_grad);
   }
 }
 
@@ -142,47 +130,15 @@ void Conv2d::Forward(bool training) {
   Execute(device, forward_, args);
 }
 
-void Conv2d::Backward() {
-  Device& device = *device_;
-  if (needs_input_grad_) {
-    data_diff_dst_.Run(device);
-    data_weights_.Run(device);
-    Execute(device, backward_data_,
-            {{DNNL_ARG_DIFF_DST, data_diff_dst_.target()},
-             {DNNL_ARG_WEIGHTS, data_weights_.target()},
-             {DNNL_ARG_DIFF_SRC, diff_source_.source()}});
-    diff_source_.Run(device);
-  }
-  // Frozen layers skip the weight gradient entirely (transfer learning trains faster).
-  if (weights_->frozen() && (!bias_ || bias_->frozen())) return;
-  weights_source_.Run(device);
-  weights_diff_dst_.Run(device);
-  std::unordered_map<int, memory> args = {
-      {DNNL_ARG_SRC, weights_source_.target()},
-      {DNNL_ARG_DIFF_DST, weights_diff_dst_.target()},
-      {DNNL_ARG_DIFF_WEIGHTS, weights_sink_.Target(device)}};
-  if (bias_) args[DNNL_ARG_DIFF_BIAS] = bias_sink_.Target(device);
-  Execute(device, backward_weights_, args);
-  weights_sink_.Finish(device);
-  if (bias_) bias_sink_.Finish(device);
-}
-
-std::vector<ParameterTensor*> Conv2d::Parameters() {
-  std::vector<ParameterTensor*> parameters;
-  if (weights_) parameters.push_back(weights_.get());
-  if (bias_) parameters.push_back(bias_.get());
-  return parameters;
-}
-
-void Conv2d::Initialize(const Init& init, pipeline::Rng& rng) {
+WeightedLayer::Fans Conv2d::WeightFans() const {
   const Dims& dims = weights_->plain_dims();
   const int64_t receptive = dims[2] * dims[3];
   // For a transposed convolution the roles of the channel counts swap (each input pixel
   // spreads over out_channels * k * k outputs), as in PyTorch's fan computation.
-  const int64_t fan_in = (transposed_ ? dims[0] : dims[1]) * receptive;
-  const int64_t fan_out = (transposed_ ? dims[1] : dims[0]) * receptive;
-  weights_->ImportPlain(*device_, DrawWeights(init, fan_in, fan_out, Product(dims), rng));
-  if (bias_) bias_->ImportPlain(*device_, DrawBiases(init, fan_in, dims[0], rng));
+  Fans fans;
+  fans.in = (transposed_ ? dims[0] : dims[1]) * receptive;
+  fans.out = (transposed_ ? dims[1] : dims[0]) * receptive;
+  return fans;
 }
 
 }  // namespace stages::nn

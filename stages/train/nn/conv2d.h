@@ -9,15 +9,13 @@
 // convolution too, which differs from PyTorch's [C, out, k, k]), "<name>.bias" [out].
 // Layouts: source, weights and destination are chosen by oneDNN (format any), so activations
 // stay in its blocked layout between convolutions; the input is reordered only when it comes
-// in another layout (e.g. the plain NCHW network input).
+// in another layout (e.g. the plain NCHW network input). The weights, the backward pass and
+// initialisation are WeightedLayer's.
 
-#include <memory>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
 #include "stages/train/nn/conversion.h"
-#include "stages/train/nn/layer.h"
+#include "stages/train/nn/weighted_layer.h"
 
 namespace stages::nn {
 
@@ -30,7 +28,7 @@ struct ConvOptions {
   bool bias = true;
 };
 
-class Conv2d : public Layer {
+class Conv2d : public WeightedLayer {
  public:
   Conv2d(std::string name, const ConvOptions& options, bool transposed = false);
 
@@ -38,34 +36,19 @@ class Conv2d : public Layer {
   Dims OutputShape(const Dims& input) const override;
   void Build(Device& device, const dnnl::memory& input, const dnnl::memory* input_grad) override;
   void Forward(bool training) override;
-  void Backward() override;
-  std::vector<ParameterTensor*> Parameters() override;
-  void Initialize(const Init& init, pipeline::Rng& rng) override;
 
   const ConvOptions& options() const { return options_; }
 
  private:
+  Fans WeightFans() const override;
   template <typename Fwd, typename BwdData, typename BwdWeights>
   void BuildPrimitives(dnnl::algorithm algorithm, const Dims& src_dims, const Dims& dst_dims,
                        const dnnl::memory& input, const dnnl::memory* input_grad);
 
   ConvOptions options_;
   bool transposed_;
-  std::unique_ptr<ParameterTensor> weights_;  // created by the first Build (needs C)
-  std::unique_ptr<ParameterTensor> bias_;
-  bool needs_input_grad_ = false;
-
-  Conversion source_;           // input -> forward source layout
-  Conversion weights_source_;   // forward source -> backward-weights source layout
-  Conversion weights_diff_dst_; // output_grad -> backward-weights diff_dst layout
-  Conversion data_diff_dst_;    // output_grad -> backward-data diff_dst layout
-  Conversion data_weights_;     // weights -> backward-data weights layout (every pass)
-  Conversion diff_source_;      // backward-data diff_src layout -> input_grad
-  GradientSink weights_sink_;    // backward-weights layout -> weights gradient
-  GradientSink bias_sink_;
+  Conversion source_;  // input -> forward source layout
   dnnl::primitive forward_;
-  dnnl::primitive backward_data_;
-  dnnl::primitive backward_weights_;
 };
 
 }  // namespace stages::nn
