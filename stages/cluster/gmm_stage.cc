@@ -5,6 +5,7 @@
 
 #include "pipeline/errors.h"
 #include "stages/cluster/gmm.h"
+#include "stages/cluster/gmm_params.h"
 
 namespace stages {
 namespace {
@@ -47,15 +48,7 @@ void WriteParametersCsv(const std::string& path, const GmmModel& model) {
 }
 
 void RunGmm(pipeline::StageContext& ctx) {
-  const pipeline::Params& params = ctx.params();
-  GmmOptions options;
-  options.components = params.GetInt("components");
-  options.covariance = ParseCovarianceType(params.GetString("covariance"));
-  options.max_iterations = params.GetInt("max_iter");
-  options.tolerance = params.GetFloat("tol");
-  options.reg_covar = params.GetFloat("reg_covar");
-  options.init = ParseGmmInit(params.GetString("init"));
-  options.restarts = params.GetInt("n_init");
+  const GmmOptions options = GmmOptionsFromParams(ctx.params());
   const pipeline::Tensor& x = ctx.FindInput("x");
 
   GmmResult result = FitGmm(x.MatrixF(), options, ctx.rng(),
@@ -99,7 +92,6 @@ void RunGmm(pipeline::StageContext& ctx) {
 }  // namespace
 
 pipeline::StageType GmmStage() {
-  using pipeline::ParamSpec;
   pipeline::StageType type;
   type.name = "gmm";
   type.kind = pipeline::StageKind::kCluster;
@@ -108,19 +100,8 @@ pipeline::StageType GmmStage() {
   type.uses_rng = true;
   type.min_inputs = 1;
   type.max_inputs = 1;
-  type.params = {
-      ParamSpec::Int("components", 2, "number of mixture components K").Min(1),
-      ParamSpec::String("covariance", "diag", "covariance matrices: diag or full")
-          .Choices({"diag", "full"}),
-      ParamSpec::Int("max_iter", 500, "EM iterations per restart").Min(0),
-      ParamSpec::Float("tol", 1e-5,
-                       "stop when the mean NLL changes by at most tol x max(|nll|, 1)")
-          .Min(0),
-      ParamSpec::Float("reg_covar", 1e-6, "added to every variance (covariance diagonal)").Min(0),
-      ParamSpec::String("init", "kmeans", "initial responsibilities: kmeans or random")
-          .Choices({"kmeans", "random"}),
-      ParamSpec::Int("n_init", 1, "EM restarts; the lowest final NLL is kept").Min(1),
-  };
+  type.params = GmmParamSpecs({"number of mixture components K", "EM iterations per restart",
+                               "EM restarts; the lowest final NLL is kept"});
   type.run = RunGmm;
   return type;
 }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "pipeline/errors.h"
+#include "stages/cluster/gmm_params.h"
 #include "stages/evaluate/classification_metrics.h"
 #include "stages/evaluate/gmm_bayes.h"
 
@@ -11,15 +12,7 @@ namespace stages {
 namespace {
 
 void RunGmmBayes(pipeline::StageContext& ctx) {
-  const pipeline::Params& params = ctx.params();
-  GmmOptions options;
-  options.components = params.GetInt("components");
-  options.covariance = ParseCovarianceType(params.GetString("covariance"));
-  options.max_iterations = params.GetInt("max_iter");
-  options.tolerance = params.GetFloat("tol");
-  options.reg_covar = params.GetFloat("reg_covar");
-  options.init = ParseGmmInit(params.GetString("init"));
-  options.restarts = params.GetInt("n_init");
+  const GmmOptions options = GmmOptionsFromParams(ctx.params());
 
   const pipeline::Artifact& train = ctx.input(0);
   const pipeline::Artifact& target = ctx.input(1);
@@ -71,7 +64,6 @@ void RunGmmBayes(pipeline::StageContext& ctx) {
 }  // namespace
 
 pipeline::StageType GmmBayesStage() {
-  using pipeline::ParamSpec;
   pipeline::StageType type;
   type.name = "gmm_bayes";
   type.kind = pipeline::StageKind::kTrain;
@@ -81,19 +73,9 @@ pipeline::StageType GmmBayesStage() {
   type.uses_rng = true;
   type.min_inputs = 2;
   type.max_inputs = 2;
-  type.params = {
-      ParamSpec::Int("components", 2, "mixture components per class").Min(1),
-      ParamSpec::String("covariance", "diag", "covariance matrices: diag or full")
-          .Choices({"diag", "full"}),
-      ParamSpec::Int("max_iter", 500, "EM iterations per class and restart").Min(0),
-      ParamSpec::Float("tol", 1e-5,
-                       "stop when the mean NLL changes by at most tol x max(|nll|, 1)")
-          .Min(0),
-      ParamSpec::Float("reg_covar", 1e-6, "added to every variance (covariance diagonal)").Min(0),
-      ParamSpec::String("init", "kmeans", "initial responsibilities: kmeans or random")
-          .Choices({"kmeans", "random"}),
-      ParamSpec::Int("n_init", 1, "EM restarts per class; the lowest final NLL is kept").Min(1),
-  };
+  type.params = GmmParamSpecs({"mixture components per class",
+                               "EM iterations per class and restart",
+                               "EM restarts per class; the lowest final NLL is kept"});
   type.run = RunGmmBayes;
   return type;
 }
