@@ -3,11 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -15,9 +11,10 @@
 #include <thread>
 
 #include "pipeline/store.h"
+#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
-extern char** environ;
+using testing_support::Wait;
 
 namespace {
 
@@ -28,25 +25,7 @@ const char* kStudy =
     "  score: {type: cluster_eval, input: km}\n";
 
 pid_t Spawn(const std::string& study, const std::string& db) {
-  std::vector<std::string> args = {PIPELINE_BINARY, "run", study, "--db", db, "--plain"};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, PIPELINE_BINARY, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(rc == 0);
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return testing_support::Spawn({PIPELINE_BINARY, "run", study, "--db", db, "--plain"});
 }
 
 std::vector<std::string> Rows(const std::string& db, const std::string& sql) {

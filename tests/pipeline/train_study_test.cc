@@ -10,11 +10,7 @@
 
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <algorithm>
@@ -29,9 +25,10 @@
 #include "pipeline/store.h"
 #include "pipeline/study_runner.h"
 #include "stages/builtin_stages.h"
+#include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
-extern char** environ;
+using testing_support::Wait;
 
 namespace {
 
@@ -87,27 +84,9 @@ std::string LongStudy() {
 
 // Starts the CLI with `args`; its stdout goes to `out` (or /dev/null), stderr to /dev/null.
 pid_t Spawn(const std::vector<std::string>& args, const std::string& out = "/dev/null") {
-  std::vector<std::string> all = {PIPELINE_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, PIPELINE_BINARY, &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(rc == 0);
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::vector<std::string> argv = {PIPELINE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing_support::Spawn(argv, out);
 }
 
 int Cli(const std::vector<std::string>& args, const std::string& out = "/dev/null") {
