@@ -1,12 +1,10 @@
 #pragma once
-// The subcommands of the `pipeline` executable, one file each (git's commands[] table, in
-// main.cc). Each Add*Command registers its options on the app and, when chosen, does its work
-// and leaves its exit code in the context.
+// The subcommands of the `pipeline` executable, one file each (pipeline/cli/<command>.cc; git's
+// commands[] table, in main.cc). Each Add*Command registers its options on the app and, when
+// chosen, does its work and leaves its exit code in the context. Their tables are printed by
+// table_printer.h.
 
 #include <atomic>
-#include <optional>
-#include <string>
-#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -15,7 +13,6 @@
 namespace pipeline {
 class Clock;
 class StageRegistry;
-class Store;
 }  // namespace pipeline
 
 namespace pipeline::cli {
@@ -39,14 +36,5 @@ void AddStagesCommand(CLI::App& app, CommandContext& context);
 void AddReportCommand(CLI::App& app, CommandContext& context);
 void AddCompareCommand(CLI::App& app, CommandContext& context);
 void AddExportCommand(CLI::App& app, CommandContext& context);
-
-// Prints rows of a query as an aligned table, CSV or JSON (query.cc).
-enum class TableFormat { kAligned, kCsv, kJson };
-void PrintQuery(Store& store, const std::string& sql, TableFormat format,
-                FILE* out);
-// Prints given rows (NULL as an empty optional) in one of the formats.
-void PrintTable(const std::vector<std::string>& columns,
-                const std::vector<std::vector<std::optional<std::string>>>& rows,
-                TableFormat format, FILE* out);
 
 }  // namespace pipeline::cli

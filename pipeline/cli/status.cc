@@ -1,4 +1,5 @@
 #include "pipeline/cli/commands.h"
+#include "pipeline/cli/table_printer.h"
 #include "pipeline/store.h"
 
 namespace pipeline::cli {
