@@ -5,6 +5,8 @@
 // table_printer.h.
 
 #include <atomic>
+#include <cstdio>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -13,6 +15,7 @@
 namespace pipeline {
 class Clock;
 class StageRegistry;
+class Store;
 }  // namespace pipeline
 
 namespace pipeline::cli {
@@ -36,5 +39,10 @@ void AddStagesCommand(CLI::App& app, CommandContext& context);
 void AddReportCommand(CLI::App& app, CommandContext& context);
 void AddCompareCommand(CLI::App& app, CommandContext& context);
 void AddExportCommand(CLI::App& app, CommandContext& context);
+
+// The body of `pipeline status STUDY` (status.cc): one aligned row per run with its id, number,
+// status, swept parameters, final metrics and time, then the final metrics that are the same in
+// every run (report::StudyStatus). Throws StoreError when the study does not exist.
+void PrintStudyStatus(Store& store, const std::string& study, FILE* out);
 
 }  // namespace pipeline::cli

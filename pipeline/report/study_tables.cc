@@ -70,6 +70,48 @@ Table RunsTable(const StudyData& study) {
   return table;
 }
 
+StatusTables StudyStatus(const StudyData& study) {
+  // RunsTable's columns, split: its prefix (run, status, swept parameters) and the metrics that
+  // differ stay per run; a metric with the same text in every row (of two or more) moves to
+  // shared_metrics, since a column of one repeated value only widens the table.
+  const Table all = RunsTable(study);
+  const size_t prefix = PrefixColumns(study).size();
+  StatusTables status;
+  status.shared_metrics.columns = {"metric", "value"};
+  std::vector<size_t> kept;
+  for (size_t c = 0; c < all.columns.size(); ++c) {
+    const bool shared =
+        c >= prefix && all.rows.size() > 1 &&
+        std::all_of(all.rows.begin(), all.rows.end(),
+                    [&](const auto& row) { return row[c] && row[c] == all.rows[0][c]; });
+    if (shared) {
+      status.shared_metrics.rows.push_back({all.columns[c], all.rows[0][c]});
+    } else {
+      kept.push_back(c);
+    }
+  }
+  const bool any_error = std::any_of(study.runs.begin(), study.runs.end(),
+                                     [](const RunData& run) { return !run.error.empty(); });
+  Table& table = status.runs;
+  table.columns.push_back("run_id");
+  for (size_t c : kept) table.columns.push_back(all.columns[c]);
+  table.columns.push_back("seconds");
+  if (any_error) table.columns.push_back("error");
+  for (size_t i = 0; i < study.runs.size(); ++i) {
+    const RunData& run = study.runs[i];
+    std::vector<std::optional<std::string>> row = {std::to_string(run.id)};
+    for (size_t c : kept) row.push_back(all.rows[i][c]);
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.2f", run.seconds);
+    row.push_back(run.seconds > 0 ? std::optional<std::string>(seconds) : std::nullopt);
+    if (any_error) {
+      row.push_back(run.error.empty() ? std::nullopt : std::optional<std::string>(run.error));
+    }
+    table.rows.push_back(std::move(row));
+  }
+  return status;
+}
+
 Table BestRuns(const StudyData& study, const std::string& metric, bool minimize, size_t top) {
   RequireMetric(study, metric);
   std::vector<const RunData*> runs;

@@ -2,7 +2,8 @@
 // The short answers to the usual morning questions, as tables computed from StudyData:
 // every run with its swept parameters and final metrics, the best runs by a metric, a metric
 // pivoted over two parameters, a metric's curve for some runs, and runs compared side by side.
-// `pipeline query NAME ...`, `pipeline compare` and `pipeline export` print them.
+// `pipeline query NAME ...`, `pipeline status STUDY`, `pipeline compare` and `pipeline export`
+// print them.
 
 #include <cstdint>
 #include <optional>
@@ -19,7 +20,20 @@ struct Table {
 };
 
 // Throws StoreError naming the known metrics/params when a name is unknown.
+// Columns of RunsTable: run (number), status, the swept parameters, every final metric.
 Table RunsTable(const StudyData& study);
+
+// `pipeline status STUDY`: RunsTable's rows with the run's id first (what `pipeline show`
+// takes) and its wall time in seconds last (NULL until it finished), then "error" when some
+// run has one. With two or more runs, a final metric with the same value in every run is not a
+// column of `runs` but a row (metric, value) of `shared_metrics`. Like RunsTable, the metrics
+// indexed by class or example (study_data.cc) are left out.
+struct StatusTables {
+  Table runs;
+  Table shared_metrics;
+};
+StatusTables StudyStatus(const StudyData& study);
+
 Table BestRuns(const StudyData& study, const std::string& metric, bool minimize, size_t top);
 Table Pivot(const StudyData& study, const std::string& metric, const std::string& row_param,
             const std::string& column_param);
