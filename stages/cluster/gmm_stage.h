@@ -2,15 +2,8 @@
 // Stage "gmm" (kind cluster, uses the rng): a Gaussian mixture fitted by EM
 // (stages/cluster/gmm.h), e.g. for S6's model selection over K.
 //
-// Parameters
-//   components  int >= 1, default 2: K, at most the number of examples
-//   covariance  "diag" (default; variances stored as a vector) or "full"
-//   max_iter    int >= 0, default 500: EM iterations per restart
-//   tol         float >= 0, default 1e-5: stop when the mean NLL changes by at most
-//               tol * max(|nll|, 1) in one iteration
-//   reg_covar   float >= 0, default 1e-6: added to every variance (the covariance diagonal)
-//   init        "kmeans" (default) or "random" responsibilities
-//   n_init      int >= 1, default 1: restarts, restart r from rng.Fork(r); the lowest NLL wins
+// Parameters: declared with the stage type (its .cc file, shared with gmm_bayes in
+// gmm_params.h); `pipeline stages <type>` and docs/stages.md print them.
 //
 // Input: one artifact with "x" float32 [N, ...] (read as N rows of row_size features).
 // Output: the input's "x", "y", "ids" (those present) and

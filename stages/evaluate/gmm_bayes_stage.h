@@ -3,14 +3,8 @@
 // (stages/evaluate/gmm_bayes.h). Fits one mixture per class on a training set and classifies a
 // second set by argmax_c log P(c) + log p(x | c).
 //
-// Parameters (of every per-class mixture; see the "gmm" stage)
-//   components  int >= 1, default 2: K components per class
-//   covariance  "diag" (default) or "full"
-//   max_iter    int >= 0, default 500
-//   tol         float >= 0, default 1e-5: relative change of the mean NLL
-//   reg_covar   float >= 0, default 1e-6
-//   init        "kmeans" (default) or "random"
-//   n_init      int >= 1, default 1
+// Parameters: declared with the stage type (its .cc file, shared with gmm_bayes in
+// gmm_params.h); `pipeline stages <type>` and docs/stages.md print them.
 //
 // Inputs, exactly two, in order:
 //   1. the training set: "x" float32 [N1, ...] and "y" int32 [N1];
