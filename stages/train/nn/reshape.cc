@@ -51,7 +51,11 @@ void Reshape::Build(Device& device, const memory& input, const memory* input_gra
 }
 
 void Reshape::Forward(bool training) {
-  if (!keep_layout_) to_plain_.Run(*device_);
+  if (keep_layout_) return;
+  // Aliasing its input (the network's input, whose data pointer changes with every batch),
+  // the output must follow the input's current pointer.
+  if (to_plain_.aliased()) output_.set_data_handle(to_plain_.target().get_data_handle());
+  to_plain_.Run(*device_);
 }
 
 void Reshape::Backward() {

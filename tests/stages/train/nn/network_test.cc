@@ -292,3 +292,23 @@ TEST_CASE("optimiser-shaped buffers convert to the plain layout and back", "[net
   }
   CHECK_THROWS_AS(net.ParameterToPlain(views.size(), views[0].value), pipeline::StageError);
 }
+
+TEST_CASE("a reshape as the first layer reads every batch it is given, not the first one",
+          "[network]") {
+  // Flat 64-value examples reshaped to 1x8x8 for a convolution: the reshape aliases the
+  // network's input, whose data pointer changes with every Forward call.
+  std::vector<float> x;
+  std::vector<int32_t> y;
+  TinySet(x, y);
+  const char* spec = R"([{"type": "reshape", "shape": [1, 8, 8]}, {"type": "conv", "out": 3, "kernel": 3},
+                         {"type": "relu"}, {"type": "flatten"}, {"type": "linear", "out": 4}])";
+  Network reshaped(json::parse(spec), Options({64}, 10, 3));
+  Network fresh(json::parse(spec), Options({64}, 10, 3));
+  const float* first = reshaped.Forward(x.data(), 10, false);
+  const std::vector<float> out_first(first, first + 40);
+  const float* second = reshaped.Forward(x.data() + 10 * 64, 10, false);
+  const std::vector<float> out_second(second, second + 40);
+  const float* expected = fresh.Forward(x.data() + 10 * 64, 10, false);
+  CHECK(out_second == std::vector<float>(expected, expected + 40));
+  CHECK(out_second != out_first);
+}
