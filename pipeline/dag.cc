@@ -32,22 +32,37 @@ Dag Dag::Build(const Study& study, const Grid& grid) {
   std::map<std::string, size_t> stage_index;
   for (size_t s = 0; s < study.stages.size(); ++s) stage_index[study.stages[s].name] = s;
 
+  std::unordered_map<std::string, size_t> by_identity;
   for (const RunSpec& spec : grid.runs) {
+    // The run's stage keys and identity first: a grid point whose resolved parameters equal an
+    // earlier one's (e.g. {lr: 0.01} and {optimizer: adam, lr: 0.01}) is that run again.
+    std::vector<std::string> keys;
+    Json identity = {{"variant", spec.variant}, {"stages", Json::object()}};
+    for (size_t s = 0; s < study.stages.size(); ++s) {
+      std::vector<std::string> input_keys;
+      for (const std::string& input : study.stages[s].inputs) {
+        input_keys.push_back(keys[stage_index.at(input)]);
+      }
+      keys.push_back(StageKey(*grid.types[s], spec.stage_params[s], input_keys, spec.seed));
+      identity["stages"][study.stages[s].name] = keys.back();
+    }
+    const std::string identity_hash = HashHex(identity.dump());
+    auto [same, fresh] = by_identity.emplace(identity_hash, dag.runs_.size());
+    dag.run_of_spec_.push_back(same->second);
+    if (!fresh) continue;
+
     DagRun run;
     run.spec = spec;
     run.config = Json::object();
-    Json identity = {{"variant", spec.variant}, {"stages", Json::object()}};
+    run.identity = identity_hash;
     for (size_t s = 0; s < study.stages.size(); ++s) {
       const StageDecl& decl = study.stages[s];
       const StageType& type = *grid.types[s];
-      std::vector<std::string> input_keys;
       std::vector<size_t> input_nodes;
       for (const std::string& input : decl.inputs) {
-        const size_t node = run.nodes[stage_index.at(input)];
-        input_nodes.push_back(node);
-        input_keys.push_back(dag.nodes_[node].key);
+        input_nodes.push_back(run.nodes[stage_index.at(input)]);
       }
-      const std::string key = StageKey(type, spec.stage_params[s], input_keys, spec.seed);
+      const std::string& key = keys[s];
       auto [it, inserted] = by_key.emplace(key, dag.nodes_.size());
       if (inserted) {
         DagNode node;
@@ -68,9 +83,7 @@ Dag Dag::Build(const Study& study, const Grid& grid) {
                                {"key", key},
                                {"inputs", decl.inputs},
                                {"params", spec.stage_params[s]}};
-      identity["stages"][decl.name] = key;
     }
-    run.identity = HashHex(identity.dump());
     dag.runs_.push_back(std::move(run));
   }
   return dag;

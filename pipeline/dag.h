@@ -54,6 +54,10 @@ class Dag {
 
   const std::vector<DagNode>& nodes() const { return nodes_; }
   const std::vector<DagRun>& runs() const { return runs_; }
+  // For each run of the grid, the index of the DAG run that carries it. Grid points that
+  // resolve to the same stages are one run (the first); duplicate_runs() counts the others.
+  const std::vector<size_t>& run_of_spec() const { return run_of_spec_; }
+  size_t duplicate_runs() const { return run_of_spec_.size() - runs_.size(); }
   std::vector<SharingLine> Sharing() const;
   // A topological order of all nodes (inputs before dependents), stable in run order.
   std::vector<size_t> TopologicalOrder() const;
@@ -61,6 +65,7 @@ class Dag {
  private:
   std::vector<DagNode> nodes_;
   std::vector<DagRun> runs_;
+  std::vector<size_t> run_of_spec_;
   std::vector<std::string> stage_order_;
 };
 

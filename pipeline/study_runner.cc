@@ -75,6 +75,11 @@ void PrintPlan(const StudyPlan& plan, const std::vector<bool>& cached, size_t ne
   std::fprintf(out, "study '%s' (%s): %zu runs", plan.study.name.c_str(),
                plan.study.file.c_str(), dag.runs().size());
   if (known_study) std::fprintf(out, ", %zu new", new_runs);
+  if (dag.duplicate_runs() > 0) {
+    std::fprintf(out, " (%zu more grid point(s) are the same as an earlier run once defaults "
+                      "are filled in; each runs once)",
+                 dag.duplicate_runs());
+  }
   std::fprintf(out, "\n\n  %-14s %-14s %8s %10s %8s %8s\n", "stage", "type", "in runs",
                "distinct", "cached", "to run");
   size_t uses = 0, distinct = 0, cached_total = 0;
@@ -459,7 +464,10 @@ ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
       stages_run += stages_to_run;
     }
     if (total.cancelled) break;
-    planner.Tell(batch.grid.runs, Outcomes(session.store, run_ids, planner.wants_metrics()));
+    // One outcome per run the planner asked for (grid points that are the same run share it).
+    std::vector<int64_t> asked_ids;
+    for (const size_t r : dag.run_of_spec()) asked_ids.push_back(run_ids[r]);
+    planner.Tell(batch.grid.runs, Outcomes(session.store, asked_ids, planner.wants_metrics()));
   }
   if (stages_run == 0 && !total.cancelled) {
     std::fprintf(out, "nothing to compute: every stage is cached (use --force to recompute)\n");

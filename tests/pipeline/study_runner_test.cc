@@ -273,3 +273,12 @@ TEST_CASE("every stage runs through the executor the options supply", "[study_ru
                 options) == ExitCode::kOk);
   CHECK(log.empty());
 }
+
+TEST_CASE("grid points that resolve to the same run are stored and run once", "[study_runner]") {
+  StudyFixture f;
+  REQUIRE(f.Run("stages:\n  data: {type: constant}\n  plus: {type: add, input: data, delta: [1, 1.0, 2]}\n") ==
+          ExitCode::kOk);
+  CHECK(f.Scalar("SELECT count(*) FROM runs") == "2");
+  CHECK(f.Scalar("SELECT count(*) FROM runs WHERE status = 'done'") == "2");
+  CHECK(f.Scalar("SELECT count(*) FROM metrics WHERE name = 'sum'") == "2");
+}
