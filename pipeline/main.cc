@@ -1,5 +1,8 @@
 // The `pipeline` executable: error boundary 2. Every error becomes a message on stderr and an
-// ExitCode; Ctrl-C sets the cancel flag so running stages stop cleanly (exit 130).
+// ExitCode. SIGINT/SIGTERM (Ctrl-C, Slurm's preemption): before a command has anything to
+// finish (parsing, expanding a grid, a dry run) the process ends at once with exit 130; once
+// `run` writes to the database (it sets the graceful flag) the signal sets the cancel flag so
+// running stages stop cleanly and the writes are finished (exit 130); a second one ends at once.
 
 #include <unistd.h>
 
@@ -18,8 +21,14 @@
 namespace {
 
 std::atomic<bool> g_cancel{false};
+std::atomic<bool> g_graceful{false};
 
 extern "C" void OnInterrupt(int) {
+  if (!g_graceful.load()) {
+    const char message[] = "\ninterrupted\n";
+    [[maybe_unused]] ssize_t n = write(STDERR_FILENO, message, sizeof message - 1);
+    std::_Exit(130);  // nothing written yet: nothing to finish
+  }
   if (g_cancel.exchange(true)) std::_Exit(130);  // a second Ctrl-C stops at once
   const char message[] = "\ninterrupt: finishing the database writes (Ctrl-C again to abort)\n";
   [[maybe_unused]] ssize_t n = write(STDERR_FILENO, message, sizeof message - 1);
@@ -42,7 +51,8 @@ int main(int argc, char** argv) {
   using pipeline::ExitCode;
   pipeline::StageRegistry registry(stages::BuiltinStages());
   pipeline::SystemClock clock;
-  pipeline::cli::CommandContext context{registry, clock, &g_cancel, isatty(STDOUT_FILENO) != 0};
+  pipeline::cli::CommandContext context{registry, clock, &g_cancel, &g_graceful,
+                                        isatty(STDOUT_FILENO) != 0};
 
   CLI::App app{"pipeline: reproducible machine-learning studies from YAML, results in SQLite"};
   app.footer(kExitCodes);

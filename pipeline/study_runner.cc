@@ -413,6 +413,7 @@ ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
   const std::string cache_dir =
       options.cache_dir.empty() ? DefaultCacheDir(options.db_path) : options.cache_dir;
   Session session(options, cache_dir);
+  if (options.graceful_stop != nullptr) options.graceful_stop->store(true);
   const std::unique_ptr<StageExecutor> executor =
       options.make_executor ? options.make_executor(session.cache, clock, cancel_flag)
                             : std::make_unique<InProcessExecutor>(session.cache, clock, cancel_flag);

@@ -31,6 +31,9 @@ struct RunOptions {
   bool dry_run = false;   // print the plan and what sharing and the cache save; run nothing
   bool tty = false;       // live progress line instead of plain lines
   std::vector<std::string> overrides;  // "stage.param=value"
+  // Set to true once the run has writes to finish (the database is open for writing); until
+  // then an interrupt may end the process at once. Optional.
+  std::atomic<bool>* graceful_stop = nullptr;
   // Makes the executor that runs each stage (executor.h); unset: InProcessExecutor.
   std::function<std::unique_ptr<StageExecutor>(ArtifactCache&, Clock&,
                                                const std::atomic<bool>*)>

@@ -24,6 +24,8 @@ struct CommandContext {
   const StageRegistry& registry;
   Clock& clock;
   const std::atomic<bool>* cancel_flag;
+  // Set by a command once an interrupt must be finished gracefully (see main.cc).
+  std::atomic<bool>* graceful_stop;
   bool stdout_is_tty = false;
   ExitCode exit_code = ExitCode::kOk;
 };

@@ -27,6 +27,7 @@ void AddRunCommand(CLI::App& app, CommandContext& context) {
   run->add_flag("--plain", *no_progress, "plain progress lines even on a terminal");
   run->callback([&context, options, study, no_progress] {
     options->tty = context.stdout_is_tty && !*no_progress;
+    options->graceful_stop = context.graceful_stop;
     context.exit_code = RunStudy(*study, *options, context.registry, context.clock,
                                  context.cancel_flag, stdout);
   });

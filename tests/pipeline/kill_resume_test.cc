@@ -97,3 +97,24 @@ TEST_CASE("a study killed with SIGKILL resumes to the same numbers", "[resume][i
   CHECK(Count(crash_db, "SELECT sum(attempts) FROM stages") == attempts);
   CHECK(Rows(crash_db, kFinalMetrics) == clean);
 }
+
+TEST_CASE("SIGTERM while a large grid is still being expanded ends the process at once with 130",
+          "[kill_resume][integration]") {
+  testing_support::TempDir dir;
+  const std::string study = dir.File("big.yaml");
+  {
+    std::string values;
+    for (int i = 1; i <= 300; ++i) values += (i > 1 ? ", " : "") + std::to_string(i);
+    // 90,000 runs: seconds of expansion on a small machine.
+    std::ofstream(study) << "study: big\nstages:\n  data: {type: blobs, n: [" << values
+                         << "]}\n  km: {type: kmeans, input: data, k: [" << values << "]}\n";
+  }
+  const pid_t child = testing_support::Spawn(
+      {PIPELINE_BINARY, "run", study, "--dry-run", "--db", dir.File("r.db")});
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  const auto signalled = std::chrono::steady_clock::now();
+  REQUIRE(kill(child, SIGTERM) == 0);
+  CHECK(Wait(child) == 130);
+  CHECK(std::chrono::steady_clock::now() - signalled < std::chrono::seconds(1));
+  CHECK_FALSE(std::filesystem::exists(dir.File("r.db")));  // nothing was written
+}
