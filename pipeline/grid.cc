@@ -6,6 +6,7 @@
 #include "pipeline/grid.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -100,6 +101,13 @@ std::vector<Json> ExpandValue(const ParamSpec& spec, const ParamDecl& decl,
     if (step <= 0 || last < first || (last - first) / step > 100000) {
       throw ConfigError("`range:` needs first <= last and a positive step", file, decl.mark.line,
                         decl.mark.column, path);
+    }
+    if (spec.type == ParamType::kInt &&
+        (std::floor(first) != first || std::floor(step) != step)) {
+      throw ConfigError("`range:` of an integer parameter needs integer first and step, got [" +
+                            bounds[0].dump() + ", " + bounds[1].dump() +
+                            (bounds.size() == 3 ? ", " + bounds[2].dump() : std::string()) + "]",
+                        file, decl.mark.line, decl.mark.column, path);
     }
     for (int64_t i = 0; first + i * step <= last + 1e-9 * std::abs(step); ++i) {
       YAML::Node item(first + i * step);
@@ -219,7 +227,8 @@ void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
     axes.push_back(std::move(axis));
   };
 
-  const ParamSpec seed_spec = ParamSpec::Int("seed", 1, "the study seed").Min(0);
+  const ParamSpec seed_spec =
+      ParamSpec::Int("seed", 1, "the study seed").Min(0).Max(9223372036854775807.0);
   add("seed", ExpandValue(seed_spec, study.seed, study.file, "seed"), study.seed.mark);
   for (size_t s = 0; s < study.stages.size(); ++s) {
     const StageDecl& stage = study.stages[s];

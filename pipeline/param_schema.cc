@@ -37,6 +37,16 @@ Json ScalarToJson(const YAML::Node& node) {
   return s;
 }
 
+constexpr double kIntMax = 2147483647.0;            // int parameters without a declared range
+constexpr double kInt64Max = 9223372036854775807.0;
+
+// An integer bound as text (the int64 limits are not exactly representable as doubles).
+std::string IntText(double bound) {
+  if (bound >= kInt64Max) return "9223372036854775807";
+  if (bound <= -kInt64Max) return "-9223372036854775808";
+  return std::to_string(static_cast<int64_t>(bound));
+}
+
 std::string Join(const std::vector<std::string>& names, const char* separator = ", ") {
   std::string text;
   for (const std::string& name : names) text += (text.empty() ? "" : separator) + name;
@@ -107,7 +117,11 @@ class Resolver {
   void CheckBounds(const ParamSpec& spec, const Json& number, SourceMark mark,
                    const std::string& path) const {
     const double value = number.get<double>();
-    if (!std::isfinite(value)) FailValue(spec, number.dump() + " is not finite", mark, path);
+    if (!std::isfinite(value)) {
+      FailValue(spec, std::string(std::isnan(value) ? "nan" : "an infinite value") +
+                          " is not allowed (a finite number is needed)",
+                mark, path);
+    }
     if (spec.min && (value < *spec.min || (spec.min_exclusive && value == *spec.min))) {
       FailValue(spec, number.dump() + " is below the minimum", mark, path);
     }
@@ -121,13 +135,27 @@ class Resolver {
     if (!node.IsScalar()) FailValue(spec, "expected a single value, got " + Shown(node), mark, path);
     Json value = ScalarToJson(node);
     switch (spec.type) {
-      case ParamType::kInt:
-        if (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>() &&
-            std::abs(value.get<double>()) < 9e15) {
-          value = static_cast<int64_t>(value.get<double>());
+      case ParamType::kInt: {
+        const bool integral = value.is_number_integer() ||
+                              (value.is_number_float() && std::isfinite(value.get<double>()) &&
+                               std::floor(value.get<double>()) == value.get<double>());
+        if (!integral) FailValue(spec, "'" + Shown(node) + "' is not an integer", mark, path);
+        // Integer parameters are counts, sizes and seeds: without a declared range they hold
+        // 32 bits, so 1e12 epochs or rows is a mistake reported here, not hours later.
+        const double high = std::min(spec.max ? *spec.max : kIntMax, kInt64Max);
+        const double low = std::max(spec.min ? *spec.min : -kIntMax, -kInt64Max);
+        const double v = value.get<double>();
+        if (v > high || (value.is_number_float() && v >= kInt64Max)) {
+          FailValue(spec, "'" + Shown(node) + "' is too large (at most " + IntText(high) + ")",
+                    mark, path);
         }
-        if (!value.is_number_integer()) FailValue(spec, "'" + Shown(node) + "' is not an integer", mark, path);
+        if (v < low) {
+          FailValue(spec, "'" + Shown(node) + "' is below the minimum " + IntText(low), mark,
+                    path);
+        }
+        if (value.is_number_float()) value = static_cast<int64_t>(v);
         break;
+      }
       case ParamType::kFloat:
         if (!value.is_number()) FailValue(spec, "'" + Shown(node) + "' is not a number", mark, path);
         value = value.get<double>();

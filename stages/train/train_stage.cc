@@ -362,7 +362,7 @@ pipeline::StageType TrainStage() {
                         "auto (cross_entropy for classifiers, mse for autoencoders), "
                         "cross_entropy, mse or bce")
           .Choices({"auto", "cross_entropy", "mse", "bce"}),
-      ParamSpec::Int("epochs", 10, "epoch limit").Min(1),
+      ParamSpec::Int("epochs", 10, "epoch limit").Min(1).Max(1000000),
       ParamSpec::Int("iterations", 0, "if > 0: train exactly this many mini-batch updates "
                                       "instead (epochs follow from it)")
           .Min(0),

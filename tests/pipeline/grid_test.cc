@@ -300,3 +300,21 @@ TEST_CASE("a misspelt augment transform is a configuration error at expansion, w
     CHECK_THAT(std::string(e.what()), Catch::Contains("did you mean 'rotate'"));
   }
 }
+
+TEST_CASE("numbers that would be accepted wrongly are configuration errors", "[grid][hostile]") {
+  // nan for a float, a non-integer range for an int, an int beyond 32 bits, a seed beyond 64.
+  const ConfigError nan = ExpandError("stages:\n  data: {type: constant, value: nan}\n");
+  CHECK(nan.key_path() == "stages.data.value");
+  CHECK_THAT(std::string(nan.what()), Catch::Contains("nan is not allowed"));
+  const ConfigError range = ExpandError("stages:\n  data: {type: constant, n: {range: [1.5, 3.5]}}\n");
+  CHECK_THAT(std::string(range.what()), Catch::Contains("integer first and step"));
+  const ConfigError huge = ExpandError("stages:\n  data: {type: constant, n: 1e12}\n");
+  CHECK_THAT(std::string(huge.what()), Catch::Contains("too large (at most 2147483647)"));
+  const ConfigError seed = ExpandError("seed: 18446744073709551616\nstages:\n  data: {type: constant}\n");
+  CHECK(seed.key_path() == "seed");
+  CHECK_THAT(std::string(seed.what()), Catch::Contains("too large (at most 9223372036854775807)"));
+  // Still fine: integral floats within range, and the largest seed.
+  CHECK(Expand("stages:\n  data: {type: constant, n: 1e3}\n").runs[0].flat_params["data.n"] == 1000);
+  CHECK(Expand("seed: 9223372036854775807\nstages:\n  data: {type: constant}\n").runs[0].seed ==
+        9223372036854775807ULL);
+}
