@@ -1,6 +1,10 @@
 #include "stages/load/csv_loader.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
+#include <sstream>
 
 #include "pipeline/errors.h"
 #include "stages/load/csv_reader.h"
@@ -24,6 +28,52 @@ CsvOptions OptionsFromParams(const pipeline::Params& params) {
   options.label_column = params.GetString("label_column");
   options.limit = params.GetInt("limit");
   return options;
+}
+
+// The fields of the file's first line, unquoted and trimmed; empty when it cannot be read.
+std::vector<std::string> FirstLineFields(const std::string& path, char delimiter) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return {};
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  std::vector<std::string> fields;
+  std::stringstream stream(line);
+  for (std::string field; std::getline(stream, field, delimiter);) {
+    const size_t first = field.find_first_not_of(" \t");
+    const size_t last = field.find_last_not_of(" \t");
+    field = first == std::string::npos ? "" : field.substr(first, last - first + 1);
+    if (field.size() >= 2 && field.front() == '"' && field.back() == '"') {
+      field = field.substr(1, field.size() - 2);
+    }
+    fields.push_back(field);
+  }
+  return fields;
+}
+
+bool IsIndex(const std::string& text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// At expansion: the delimiter, and a label column named by a header that exists now.
+void CheckCsvParams(const pipeline::Params& params) {
+  const CsvOptions options = OptionsFromParams(params);
+  const std::string path = params.GetString("path");
+  if (options.label_column.empty() || IsIndex(options.label_column) ||
+      options.header == CsvHeader::kNo || !std::filesystem::is_regular_file(path)) {
+    return;
+  }
+  const std::vector<std::string> fields = FirstLineFields(path, options.delimiter);
+  if (fields.empty() ||
+      std::find(fields.begin(), fields.end(), options.label_column) != fields.end()) {
+    return;
+  }
+  std::string names;
+  for (size_t i = 0; i < fields.size() && i < 20; ++i) names += (i ? ", " : "") + fields[i];
+  throw pipeline::ConfigError("'" + options.label_column + "' is not a column of " + path +
+                                  " (its first line has: " + names +
+                                  (fields.size() > 20 ? ", ..." : "") +
+                                  "); give a header name or a 0-based index",
+                              "", 0, 0, "label_column");
 }
 
 void LoadCsv(pipeline::StageContext& ctx) {
@@ -70,6 +120,7 @@ pipeline::StageType CsvLoaderStage() {
       ParamSpec::Int("limit", 0, "keep the first `limit` data rows (0: all)").Min(0),
   };
   type.run = LoadCsv;
+  type.check = CheckCsvParams;
   return type;
 }
 

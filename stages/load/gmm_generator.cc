@@ -216,13 +216,19 @@ pipeline::StageType GmmGeneratorStage() {
       ParamSpec::Int("components", 3, "number of mixture components").Min(1),
       ParamSpec::List("weights", pipeline::Json::array(),
                       "the K mixture weights, >= 0 and summing to 1 within 1e-6 (renormalised "
-                      "to exactly 1); []: drawn from a symmetric Dirichlet(2)"),
+                      "to exactly 1); []: drawn from a symmetric Dirichlet(2)")
+          .Items(pipeline::ParamSpec::Float("weight", nullptr, "a mixture weight").Min(0)),
       ParamSpec::Float("mean_box", 10.0, "mean coordinates are uniform in [-box, box)").Min(0),
       ParamSpec::Float("min_variance", 0.5, "smallest per-dimension variance").Min(1e-12),
       ParamSpec::Float("max_variance", 3.0, "largest per-dimension variance").Min(1e-12),
       ParamSpec::Bool("write_csv", true, "also write the points as gmm_dataset.csv"),
   };
   type.run = RunGmmGenerator;
+  // Weights that do not fit `components` or do not sum to 1, and min_variance > max_variance,
+  // are known before anything runs.
+  type.check = [](const pipeline::Params& params) {
+    ValidateGmmGeneratorOptions(OptionsFromParams(params));
+  };
   return type;
 }
 

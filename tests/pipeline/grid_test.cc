@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <set>
 
 #include "pipeline/dag.h"
@@ -7,6 +8,7 @@
 #include "pipeline/grid.h"
 #include "pipeline/stage_registry.h"
 #include "stages/builtin_stages.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_stages.h"
 
 using pipeline::ConfigError;
@@ -317,4 +319,43 @@ TEST_CASE("numbers that would be accepted wrongly are configuration errors", "[g
   CHECK(Expand("stages:\n  data: {type: constant, n: 1e3}\n").runs[0].flat_params["data.n"] == 1000);
   CHECK(Expand("seed: 9223372036854775807\nstages:\n  data: {type: constant}\n").runs[0].seed ==
         9223372036854775807ULL);
+}
+
+TEST_CASE("constraints between parameters are checked at expansion, not when each run runs",
+          "[grid][hostile]") {
+  static const pipeline::StageRegistry builtin(stages::BuiltinStages());
+  auto expand_error = [&](const std::string& text) -> ConfigError {
+    try {
+      ExpandGrid(ParseStudy(text, "checks.yaml"), builtin);
+    } catch (const ConfigError& e) {
+      return e;
+    }
+    FAIL("expected a ConfigError for " << text);
+    throw;
+  };
+  const ConfigError sum = expand_error(
+      "stages:\n  g: {type: gmm_generator, components: 2,\n      weights: [0.5, 0.4]}\n");
+  CHECK(sum.key_path() == "stages.g.weights");
+  CHECK(sum.line() == 3);
+  CHECK_THAT(std::string(sum.what()), Catch::Contains("sum to"));
+  CHECK_THAT(std::string(expand_error("stages:\n  g: {type: gmm_generator, components: 3, "
+                                      "weights: [0.5, 0.5]}\n").what()),
+             Catch::Contains("weights has 2"));
+  CHECK(expand_error("stages:\n  g: {type: gmm_generator, min_variance: 4, max_variance: 2}\n")
+            .key_path() == "stages.g.max_variance");
+
+  testing_support::TempDir dir;
+  const std::string csv = dir.File("table.csv");
+  std::ofstream(csv) << "a,b,label\n1,2,x\n3,4,y\n";
+  const ConfigError label = expand_error("stages:\n  t: {type: csv_loader, path: " + csv +
+                                         ", label_column: lable}\n");
+  CHECK(label.key_path() == "stages.t.label_column");
+  CHECK_THAT(std::string(label.what()), Catch::Contains("a, b, label"));
+  CHECK(expand_error("stages:\n  t: {type: csv_loader, path: " + csv + ", delimiter: ab}\n")
+            .key_path() == "stages.t.delimiter");
+  // A label column that is there passes.
+  CHECK_NOTHROW(ExpandGrid(ParseStudy("stages:\n  t: {type: csv_loader, path: " + csv +
+                                          ", label_column: label}\n",
+                                      "checks.yaml"),
+                           builtin));
 }
