@@ -50,6 +50,14 @@ StageOutcome ExecuteStage(const StageExecution& execution, ArtifactCache& cache,
   } catch (const Interrupted&) {
     outcome.status = status::kInterrupted;
     outcome.error = "interrupted by the user";
+  } catch (const DataError& e) {
+    outcome.status = status::kFailed;
+    outcome.error = e.what();
+    outcome.data_error = true;
+  } catch (const std::bad_alloc&) {
+    outcome.status = status::kFailed;
+    outcome.error = "out of memory: the stage asked for more memory than the machine could "
+                    "give (a parameter such as n, limit or a layer's out may be too large)";
   } catch (const std::exception& e) {
     outcome.status = status::kFailed;
     outcome.error = e.what();

@@ -39,6 +39,7 @@ struct StageExecution {
 struct StageOutcome {
   std::string status;  // status::kDone, kFailed or kInterrupted
   std::string error;
+  bool data_error = false;  // failed on a missing or malformed data file (DataError)
   ArtifactPtr output;  // set when done
   CommitResult commit;
   double seconds = 0;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <new>
 #include <cstdio>
 #include <cstdlib>
 
@@ -39,7 +40,8 @@ const char* kExitCodes =
     "  0    success\n"
     "  1    the study ran but some runs failed or were skipped\n"
     "  2    bad study file, parameter or command line\n"
-    "  3    a data file is missing or malformed\n"
+    "  3    a data file is missing or malformed (also: every failed stage of a run failed on\n"
+    "       its data file)\n"
     "  4    the results database or cache could not be read or written\n"
     "  5    `reproduce` found a stage that is not bit-identical\n"
     "  70   internal error\n"
@@ -84,6 +86,10 @@ int main(int argc, char** argv) {
   } catch (const pipeline::StoreError& e) {
     std::fprintf(stderr, "store error: %s\n", e.what());
     return static_cast<int>(ExitCode::kStoreError);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "error: out of memory (a study, grid or value larger than this machine "
+                         "can hold)\n");
+    return static_cast<int>(ExitCode::kInternalError);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "internal error: %s\n", e.what());
     return static_cast<int>(ExitCode::kInternalError);

@@ -211,6 +211,7 @@ void Scheduler::Finish(State& state, size_t node_index, const StageOutcome& outc
       state.node_status[node_index] = status::kInterrupted;
     } else {
       ++state.result.stages_failed;
+      if (outcome.data_error) ++state.result.stages_failed_on_data;
       NodeSettled(state, node_index, status::kFailed,
                   "stage '" + node.stage_name + "' failed: " + outcome.error);
       SkipDownstream(state, node_index, "input stage '" + node.stage_name + "' failed");

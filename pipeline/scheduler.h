@@ -44,6 +44,7 @@ class ProgressReporter {
 struct ScheduleResult {
   size_t stages_done = 0;
   size_t stages_failed = 0;
+  size_t stages_failed_on_data = 0;  // of stages_failed: a missing or malformed data file
   size_t stages_skipped = 0;
   size_t stages_interrupted = 0;
   size_t runs_done = 0;

@@ -385,6 +385,7 @@ std::vector<RunOutcome> Outcomes(Store& store, const std::vector<int64_t>& run_i
 void Add(ScheduleResult& total, const ScheduleResult& part) {
   total.stages_done += part.stages_done;
   total.stages_failed += part.stages_failed;
+  total.stages_failed_on_data += part.stages_failed_on_data;
   total.stages_skipped += part.stages_skipped;
   total.stages_interrupted += part.stages_interrupted;
   total.runs_done += part.runs_done;
@@ -481,6 +482,10 @@ ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
                total.stages_failed, total.stages_skipped, clock.MonotonicSeconds() - start,
                options.db_path.c_str(), options.db_path.c_str());
   if (total.cancelled) return ExitCode::kInterrupted;
+  // Every failure a data file's: say so with its own code.
+  if (total.stages_failed > 0 && total.stages_failed == total.stages_failed_on_data) {
+    return ExitCode::kDataError;
+  }
   if (total.runs_failed > 0 || total.runs_interrupted > 0) return ExitCode::kRunsFailed;
   return ExitCode::kOk;
 }

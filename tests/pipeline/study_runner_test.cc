@@ -15,6 +15,8 @@
 #include "pipeline/executor.h"
 #include "pipeline/planner.h"
 #include "pipeline/reproduce.h"
+#include "stages/builtin_stages.h"
+#include "tests/support/fake_clock.h"
 #include "tests/support/study_fixture.h"
 
 using pipeline::ExitCode;
@@ -281,4 +283,27 @@ TEST_CASE("grid points that resolve to the same run are stored and run once", "[
   CHECK(f.Scalar("SELECT count(*) FROM runs") == "2");
   CHECK(f.Scalar("SELECT count(*) FROM runs WHERE status = 'done'") == "2");
   CHECK(f.Scalar("SELECT count(*) FROM metrics WHERE name = 'sum'") == "2");
+}
+
+TEST_CASE("a run that fails on a malformed data file exits with the data-error code 3",
+          "[study_runner][hostile]") {
+  testing_support::TempDir dir;
+  const std::string csv = dir.File("ragged.csv");
+  std::ofstream(csv) << "a,b\n1,2\n3\n";
+  const std::string study = dir.File("ragged.yaml");
+  std::ofstream(study) << "stages:\n  t: {type: csv_loader, path: " << csv << "}\n";
+  const pipeline::StageRegistry builtin(stages::BuiltinStages());
+  pipeline::RunOptions options;
+  options.db_path = dir.File("r.db");
+  testing_support::FakeClock clock;
+  FILE* sink = std::fopen("/dev/null", "w");
+  CHECK(pipeline::RunStudy(study, options, builtin, clock, nullptr, sink) ==
+        ExitCode::kDataError);
+  std::fclose(sink);
+  pipeline::Store store(options.db_path, pipeline::Store::Mode::kReadOnly);
+  std::string error;
+  store.Query("SELECT error FROM stages", [&](const auto&, const auto& values) {
+    error = values[0].value_or("");
+  });
+  CHECK_THAT(error, Catch::Contains("ragged.csv"));
 }
