@@ -21,16 +21,21 @@ namespace {
 using Json = nlohmann::json;
 using pipeline::ParamSpec;
 
+// Sizes beyond these are typos (or would ask oneDNN for more memory than any machine has).
+constexpr double kMaxWidth = 1 << 20;  // out: channels or features
+constexpr double kMaxWindow = 1024;    // kernel, stride, pad
+
 ParamSpec Count(const char* key, const char* help) {
-  return ParamSpec::Int(key, nullptr, help).Min(1);
+  return ParamSpec::Int(key, nullptr, help).Min(1).Max(std::string(key) == "out" ? kMaxWidth
+                                                                                   : kMaxWindow);
 }
 
 std::vector<ParamSpec> ConvFields(bool transposed) {
   std::vector<ParamSpec> fields = {
       Count("out", "output channels"),
       Count("kernel", "kernel size (square)"),
-      ParamSpec::Int("stride", 1, "stride").Min(1),
-      ParamSpec::Int("pad", 0, "zero padding on each side").Min(0),
+      ParamSpec::Int("stride", 1, "stride").Min(1).Max(kMaxWindow),
+      ParamSpec::Int("pad", 0, "zero padding on each side").Min(0).Max(kMaxWindow),
       ParamSpec::Bool("bias", true, "add a learnt bias"),
       ParamSpec::String("init", nullptr, "weight initialisation (default: the network's)")
           .Choices(InitChoiceNames())

@@ -38,3 +38,11 @@ TEST_CASE("bad layer specs are config errors that say what is allowed", "[layer_
                     Catch::Contains("one of auto he xavier torch"));
   CHECK_THROWS_AS(ParseLayerSpecs(json::parse("[]")), pipeline::ConfigError);
 }
+
+TEST_CASE("absurd layer sizes are configuration errors before any memory is asked for",
+          "[layer_spec][hostile]") {
+  CHECK_THROWS_WITH(ParseLayerSpecs(json::parse(R"([{"type": "linear", "out": 100000000}])")),
+                    Catch::Contains("layers[0].out") && Catch::Contains("too large (at most 1048576)"));
+  CHECK_THROWS_WITH(ParseLayerSpecs(json::parse(R"([{"type": "conv", "out": 4, "kernel": 5000}])")),
+                    Catch::Contains("layers[0].kernel"));
+}
