@@ -58,16 +58,64 @@ std::string StudyText(const Study& study, const std::vector<std::string>& overri
   return text;
 }
 
-std::string RunLabel(const DagRun& run, const std::vector<std::string>& swept) {
-  std::string label;
-  for (const std::string& path : swept) {
-    auto it = run.spec.flat_params.find(path);
-    if (it == run.spec.flat_params.end()) continue;
-    label += (label.empty() ? "" : " ") + path + "=" +
-             (it->is_string() ? it->get<std::string>() : it->dump());
+// A run's swept values as "path=value ...". A swept map (an optimiser) shows only its fields
+// that differ between the runs, e.g. model.optimizer={lr: 0.1, optimizer: sgd}: the resolved
+// map holds every field, most of them the same in every run.
+class RunLabeler {
+ public:
+  RunLabeler(const Dag& dag, const std::vector<std::string>& swept) : swept_(swept) {
+    for (const std::string& path : swept_) {
+      std::map<std::string, std::set<std::string>> values;  // field → distinct values
+      bool maps = true;
+      for (const DagRun& run : dag.runs()) {
+        auto it = run.spec.flat_params.find(path);
+        if (it == run.spec.flat_params.end()) continue;
+        if (!it->is_object()) {
+          maps = false;
+          break;
+        }
+        for (auto field = it->begin(); field != it->end(); ++field) {
+          values[field.key()].insert(field.value().dump());
+        }
+      }
+      if (!maps) continue;
+      // Fields of one variant only (sgd's momentum) follow from the tag, which differs itself.
+      std::set<std::string>& varying = varying_[path];
+      for (const auto& [field, distinct] : values) {
+        if (distinct.size() > 1) varying.insert(field);
+      }
+    }
   }
-  return label.empty() ? "(single run)" : label;
-}
+
+  std::string Label(const DagRun& run) const {
+    std::string label;
+    for (const std::string& path : swept_) {
+      auto it = run.spec.flat_params.find(path);
+      if (it == run.spec.flat_params.end()) continue;
+      label += (label.empty() ? "" : " ") + path + "=" + Value(path, *it);
+    }
+    return label.empty() ? "(single run)" : label;
+  }
+
+ private:
+  std::string Value(const std::string& path, const Json& value) const {
+    auto varying = varying_.find(path);
+    if (!value.is_object() || varying == varying_.end()) {
+      return value.is_string() ? value.get<std::string>() : value.dump();
+    }
+    std::string text;
+    for (const std::string& field : varying->second) {
+      if (!value.contains(field)) continue;
+      const Json& v = value.at(field);
+      text += (text.empty() ? "" : ", ") + field + ": " +
+              (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    return "{" + text + "}";
+  }
+
+  std::vector<std::string> swept_;
+  std::map<std::string, std::set<std::string>> varying_;
+};
 
 void PrintPlan(const StudyPlan& plan, const std::vector<bool>& cached, size_t new_runs,
                bool known_study, FILE* out) {
@@ -258,8 +306,9 @@ ExitCode PrintDryRun(const StudyPlan& plan, const RunOptions& options,
     std::fprintf(out, "%s%s", i ? ", " : "", plan.grid.swept[i].c_str());
   }
   std::fprintf(out, "%s):\n", plan.grid.swept.empty() ? "nothing" : "");
+  const RunLabeler labels(dag, plan.grid.swept);
   for (size_t r = 0; r < dag.runs().size() && r < 500; ++r) {
-    std::fprintf(out, "  %4zu  %s\n", r + 1, RunLabel(dag.runs()[r], plan.grid.swept).c_str());
+    std::fprintf(out, "  %4zu  %s\n", r + 1, labels.Label(dag.runs()[r]).c_str());
   }
   if (dag.runs().size() > 500) std::fprintf(out, "  ... and %zu more\n", dag.runs().size() - 500);
   std::fprintf(out, "\nwould run with %d parallel stage(s) x %d thread(s)\n", shares.jobs,
@@ -306,12 +355,13 @@ std::vector<int64_t> SyncRuns(Store& store, const StudyPlan& plan, const std::st
     added.push_back({row.number, r});
   }
   if (report_changes && existing && existing->file_hash != file_hash) {
+    const RunLabeler labels(dag, plan.grid.swept);
     std::fprintf(out, "study '%s' changed since its last run: %zu run(s) added, %zu earlier "
                       "run(s) no longer in the file (kept in the database)\n",
                  plan.study.name.c_str(), added.size(), by_identity.size());
     for (size_t i = 0; i < added.size() && i < 20; ++i) {
       std::fprintf(out, "  + run %lld: %s\n", static_cast<long long>(added[i].first),
-                   RunLabel(dag.runs()[added[i].second], plan.grid.swept).c_str());
+                   labels.Label(dag.runs()[added[i].second]).c_str());
     }
     if (added.size() > 20) std::fprintf(out, "  + ... and %zu more\n", added.size() - 20);
   } else if (report_changes && existing) {
