@@ -307,3 +307,26 @@ TEST_CASE("a run that fails on a malformed data file exits with the data-error c
   });
   CHECK_THAT(error, Catch::Contains("ragged.csv"));
 }
+
+TEST_CASE("the dry run labels a swept map by the fields that differ between runs",
+          "[study_runner]") {
+  testing_support::TempDir dir;
+  const std::string study = dir.File("labels.yaml");
+  std::ofstream(study) << "stages:\n  data: {type: blobs}\n  model:\n    type: train\n"
+                          "    input: data\n    layers: [{type: linear, out: 3}]\n"
+                          "    optimizer: {optimizer: sgd, lr: [0.1, 0.2]}\n";
+  const pipeline::StageRegistry builtin(stages::BuiltinStages());
+  pipeline::RunOptions options;
+  options.db_path = dir.File("r.db");
+  options.dry_run = true;
+  testing_support::FakeClock clock;
+  const std::string printed = dir.File("out.txt");
+  FILE* out = std::fopen(printed.c_str(), "w");
+  REQUIRE(pipeline::RunStudy(study, options, builtin, clock, nullptr, out) == ExitCode::kOk);
+  std::fclose(out);
+  std::ifstream in(printed);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(text, Catch::Contains("model.optimizer={lr: 0.1}"));
+  CHECK_THAT(text, Catch::Contains("model.optimizer={lr: 0.2}"));
+  CHECK_THAT(text, !Catch::Contains("momentum"));
+}
