@@ -114,6 +114,24 @@ ArtifactPtr ArtifactCache::Load(const std::string& key) const {
   return std::make_shared<const Artifact>(ReadArtifactFile(OutputPath(key)));
 }
 
+void ArtifactCache::Verify(const std::string& key) const { VerifyArtifactFile(OutputPath(key)); }
+
+std::string ArtifactCache::Quarantine(const std::string& key, int64_t unix_seconds) {
+  const std::string folder = root_ + "/quarantine";
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) throw StoreError("cannot create " + folder + ": " + ec.message());
+  const std::string base = folder + "/" + key + "-" + std::to_string(unix_seconds);
+  std::string target = base;
+  for (int n = 1; fs::exists(target, ec); ++n) target = base + "-" + std::to_string(n);
+  fs::rename(FinalDir(key), target, ec);
+  if (ec) {
+    throw StoreError("cannot move the corrupt cache entry " + FinalDir(key) + " to " + target +
+                     ": " + ec.message() + "; remove it by hand");
+  }
+  return target;
+}
+
 void ArtifactCache::SyncAll() {
   const int fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY);
   if (fd < 0) throw StoreError("cannot open " + root_ + " to sync it: " + std::strerror(errno));

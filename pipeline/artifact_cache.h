@@ -14,6 +14,9 @@
 // run about tenfold, with the same guarantee: a stage is marked done only after its files are
 // durable. (A rename lost to a power cut only means the stage is recomputed: a stage counts as
 // cached only if its row says done and its folder exists.)
+// Corrupt entries: Verify() checks an entry's output.art checksum; Quarantine() moves a bad
+// entry to <root>/quarantine/<key>-<unix seconds> (kept for inspection, never read again), so
+// the key counts as missing and its stage is recomputed.
 // Thread-safe: concurrent stages use distinct keys and distinct temporary folders.
 
 #include <atomic>
@@ -62,6 +65,12 @@ class ArtifactCache {
                       const Artifact& artifact);
   void RemoveDir(const std::string& dir);
   ArtifactPtr Load(const std::string& key) const;
+  // Throws DataError if output.art of `key` is truncated or fails its checksum (reads the file
+  // once, without parsing it).
+  void Verify(const std::string& key) const;
+  // Moves the folder of `key` to <root>/quarantine/<key>-<unix_seconds> (with a suffix "-<n>"
+  // if that exists); returns the new path. Throws StoreError if the folder cannot be moved.
+  std::string Quarantine(const std::string& key, int64_t unix_seconds);
   // Makes every committed file durable (syncfs on the cache's file system).
   void SyncAll();
   // Removes temporary folders left by a process that died (call while holding the study lock).

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include <xxhash.h>
 
@@ -169,6 +170,38 @@ Artifact ReadArtifactFile(const std::string& path) {
   }
   if (stored != digest) throw DataError("checksum mismatch: the file is corrupt", path, size - 8);
   return artifact;
+}
+
+void VerifyArtifactFile(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) throw DataError(std::string("cannot open: ") + std::strerror(errno), path);
+  std::fseek(file.get(), 0, SEEK_END);
+  const int64_t size = std::ftell(file.get());
+  std::fseek(file.get(), 0, SEEK_SET);
+  if (size < 32) throw DataError("file too short to be an artifact", path, size);
+
+  XXH3_state_t* state = XXH3_createState();
+  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state_guard(state,
+                                                                             &XXH3_freeState);
+  XXH3_64bits_reset(state);
+  std::vector<char> buffer(1 << 20);
+  for (int64_t left = size - 16; left > 0;) {
+    const size_t n = static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(buffer.size())));
+    if (std::fread(buffer.data(), 1, n, file.get()) != n) {
+      throw DataError("unexpected end of file", path, size - 16 - left);
+    }
+    XXH3_64bits_update(state, buffer.data(), n);
+    left -= static_cast<int64_t>(n);
+  }
+  char end[8];
+  uint64_t stored = 0;
+  if (std::fread(end, 1, 8, file.get()) != 8 || std::fread(&stored, 1, 8, file.get()) != 8 ||
+      std::memcmp(end, kEndMagic, 8) != 0) {
+    throw DataError("missing end marker (truncated file?)", path, size - 16);
+  }
+  if (stored != XXH3_64bits_digest(state)) {
+    throw DataError("checksum mismatch: the file is corrupt", path, size - 8);
+  }
 }
 
 }  // namespace pipeline

@@ -21,5 +21,9 @@ namespace pipeline {
 // fsyncs it when `sync` is set. Throws StoreError on I/O failure.
 void WriteArtifactFile(const Artifact& artifact, const std::string& path, bool sync = true);
 Artifact ReadArtifactFile(const std::string& path);
+// Checks only the end marker and the checksum, streaming the file once without parsing it or
+// holding it in memory. Throws DataError as ReadArtifactFile would for a truncated or corrupt
+// file (a file that passes can still fail ReadArtifactFile if it was written wrongly).
+void VerifyArtifactFile(const std::string& path);
 
 }  // namespace pipeline

@@ -6,6 +6,7 @@
 
 #include "pipeline/scheduler.h"
 
+#include <cmath>
 #include <mutex>
 #include <queue>
 
@@ -14,6 +15,7 @@
 
 #include "pipeline/artifact_cache.h"
 #include "pipeline/clock.h"
+#include "pipeline/errors.h"
 #include "pipeline/store.h"
 #include "pipeline/store_writer.h"
 
@@ -117,7 +119,17 @@ std::vector<ArtifactPtr> Scheduler::GatherInputs(State& state, size_t node) {
         artifact = state.outputs[input];
       }
       if (!artifact) {
-        artifact = cache_.Load(dag_.nodes()[input].key);
+        const DagNode& source = dag_.nodes()[input];
+        try {
+          artifact = cache_.Load(source.key);
+        } catch (const DataError& e) {
+          // Corrupted after the pre-run check (cache_check.h): this stage fails, but the entry
+          // is moved aside so that the next run recomputes it instead of failing again.
+          const auto now = static_cast<int64_t>(std::floor(clock_.WallSeconds()));
+          const std::string moved_to = cache_.Quarantine(source.key, now);
+          throw Error(std::string(e.what()) + "; the output of stage '" + source.stage_name +
+                      "' was moved to " + moved_to + " and the next run recomputes it");
+        }
         std::lock_guard<std::mutex> lock(state.mutex);
         state.outputs[input] = artifact;
       }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "pipeline/artifact_cache.h"
+#include "pipeline/cache_check.h"
 #include "pipeline/clock.h"
 #include "pipeline/db_lock.h"
 #include "pipeline/environment.h"
@@ -492,7 +493,8 @@ ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
     size_t new_runs = 0;
     const std::vector<int64_t> run_ids =
         SyncRuns(session.store, batch, text, batches == 0, clock, out, &new_runs);
-    const std::vector<bool> cached = FindCached(session.store, session.cache, dag, options.force);
+    std::vector<bool> cached = FindCached(session.store, session.cache, dag, options.force);
+    QuarantineCorruptInputs(dag, session.cache, clock, cached, out);
     PrintPlan(batch, cached, new_runs, true, out);
     const size_t runs_to_finish = FinishCachedRuns(session.store, dag, cached, run_ids,
                                                    shares.threads * shares.jobs, clock);
