@@ -21,6 +21,12 @@
 // instead of failing at once. Read-only stores open with SQLITE_OPEN_READONLY *and*
 // query_only, so no statement given to Query() can change the file.
 //
+// Damage. A read-write open first runs PRAGMA quick_check (the B-tree structure of every page,
+// without cross-checking indexes against tables: linear in the file's size) and refuses a
+// damaged file before writing to it. Writing into a damaged file would fail part way through a
+// study, leaving runs running or pending, or spread the damage; a corrupt page can also go
+// unnoticed by the queries a finished study happens to make.
+//
 // Statements. Each SQL text below is a named constant, and Prepared() caches one prepared
 // statement per constant, keyed by the constant's address (a few dozen of them: a linear scan
 // beats hashing). Store::Statement (store_statement.h) resets itself after every use and binds
@@ -142,6 +148,7 @@ constexpr const char* kRecordEnvironment =
 constexpr const char* kSetRunEnvironment = "UPDATE runs SET environment_id = ?2 WHERE id = ?1";
 constexpr const char* kUserVersion = "PRAGMA user_version";
 constexpr const char* kIntegrityCheck = "PRAGMA integrity_check";
+constexpr const char* kQuickCheck = "PRAGMA quick_check(20)";
 
 }  // namespace
 
@@ -172,6 +179,7 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
   if (read_only) {
     Exec("PRAGMA query_only = ON");
   } else {
+    RefuseIfDamaged();  // before anything writes
     Exec("PRAGMA journal_mode = WAL");
     Exec("PRAGMA synchronous = NORMAL");
   }
@@ -231,6 +239,25 @@ void Store::Migrate() {
                      "disagree)");
   }
   transaction.Commit();
+}
+
+void Store::RefuseIfDamaged() {
+  std::string problems;
+  try {
+    // Not a cached statement: it runs once, and a damaged schema page can fail the prepare.
+    Statement check(db_, kQuickCheck, path_);
+    check.ForEachRow([&](const Statement& row) {
+      if (!problems.empty()) problems += "; ";
+      problems += row.Text(0);
+    });
+  } catch (const StoreError&) {
+    problems = sqlite3_errmsg(db_);  // e.g. "database disk image is malformed"
+  }
+  if (problems == "ok") return;
+  throw StoreError("the database " + path_ + " is damaged (PRAGMA quick_check: " + problems +
+                   "); nothing was written to it. Restore a copy, or rescue what is readable "
+                   "with `sqlite3 " + path_ + " .recover | sqlite3 recovered.db` and run with "
+                   "--db recovered.db (stages whose rows survive reuse their cached outputs)");
 }
 
 std::string Store::IntegrityCheck() {

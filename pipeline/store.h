@@ -120,7 +120,9 @@ class Store {
  public:
   enum class Mode { kReadWrite, kReadOnly };
   // Opens (creating it and its parent folder if needed, in read-write mode) the database.
-  // Throws StoreError naming the path on failure.
+  // Throws StoreError naming the path on failure. In read-write mode an existing file is first
+  // checked with PRAGMA quick_check (cost linear in its size); a damaged one is refused with a
+  // StoreError saying how to recover, before anything is written.
   Store(const std::string& path, Mode mode);
   ~Store();
   Store(const Store&) = delete;
@@ -179,6 +181,7 @@ class Store {
   Statement& Prepared(const char* sql);
   void Exec(const char* sql);
   void Migrate();
+  void RefuseIfDamaged();
 
   std::string path_;
   sqlite3* db_ = nullptr;
