@@ -19,7 +19,11 @@
 // synchronous=NORMAL is durable against process crashes in WAL mode and only risks the last
 // transactions on power loss, which a resume recomputes. busy_timeout absorbs short lock waits
 // instead of failing at once. Read-only stores open with SQLITE_OPEN_READONLY *and*
-// query_only, so no statement given to Query() can change the file.
+// query_only, so no statement given to Query() can change the file. That alone still let
+// `VACUUM INTO '/tmp/x.db'` create an empty /tmp/x.db before failing, so on a read-only store
+// Query() also refuses, before stepping, any statement sqlite3_stmt_readonly says could write,
+// and an authorizer denies ATTACH and DETACH (which count as read-only but open other files;
+// SQLite 3.40 has no SQLITE_DBCONFIG_ENABLE_ATTACH_CREATE). Defensive mode is on too.
 //
 // Damage. A read-write open first runs PRAGMA quick_check (the B-tree structure of every page,
 // without cross-checking indexes against tables: linear in the file's size) and refuses a
@@ -52,6 +56,12 @@ struct ConnectionCloser {
   // half-constructed Store releases its handles does not matter.
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
+
+// Denies statements that would open another database file; everything else is allowed (the
+// other guards are query_only, the read-only open and the sqlite3_stmt_readonly check).
+int DenyAttach(void*, int action, const char*, const char*, const char*, const char*) {
+  return action == SQLITE_ATTACH || action == SQLITE_DETACH ? SQLITE_DENY : SQLITE_OK;
+}
 
 std::string SeedText(uint64_t seed) { return std::to_string(seed); }
 
@@ -178,6 +188,8 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   if (read_only) {
     Exec("PRAGMA query_only = ON");
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    sqlite3_set_authorizer(db_, &DenyAttach, nullptr);
   } else {
     RefuseIfDamaged();  // before anything writes
     Exec("PRAGMA journal_mode = WAL");
@@ -278,6 +290,11 @@ void Store::Query(const std::string& sql, const RowCallback& row) {
   if (!Statement(db_, tail, path_).empty()) {
     throw StoreError("the query holds more than one SQL statement; run them one at a time "
                      "(second statement: '" + AbbreviateSql(tail) + "') [database " + path_ + "]");
+  }
+  if (!statement.ReadOnly() && sqlite3_db_readonly(db_, "main") == 1) {
+    throw StoreError("the database is open readonly for queries, and '" +
+                     AbbreviateSql(sql.c_str()) + "' could write a file; only statements that "
+                     "read (SELECT, WITH, read-only PRAGMAs) are allowed [database " + path_ + "]");
   }
   std::vector<std::string> columns;
   for (int i = 0; i < statement.ColumnCount(); ++i) columns.push_back(statement.ColumnName(i));

@@ -169,7 +169,9 @@ class Store {
   void SetRunEnvironment(int64_t run_id, int64_t environment_id);
 
   // --- Ad-hoc SQL (the `query` command): calls `row` with column names and values as text
-  // (NULL as an empty optional). Throws StoreError with SQLite's message on bad SQL.
+  // (NULL as an empty optional). Throws StoreError with SQLite's message on bad SQL. On a
+  // read-only store, a statement that could write any file (VACUUM INTO, INSERT, ...) or
+  // that attaches another database is refused before it runs, so it creates nothing.
   using RowCallback = std::function<void(const std::vector<std::string>& columns,
                                          const std::vector<std::optional<std::string>>& values)>;
   void Query(const std::string& sql, const RowCallback& row);

@@ -59,6 +59,9 @@ class Store::Statement {
     while (Step()) on_row(static_cast<const Statement&>(*this));
   }
 
+  // True when running the statement cannot change any database file (sqlite3_stmt_readonly).
+  bool ReadOnly() const { return sqlite3_stmt_readonly(stmt_) != 0; }
+
   // Getters of the current row; columns are 0-based.
   int ColumnCount() const { return sqlite3_column_count(stmt_); }
   std::string ColumnName(int i) const { return sqlite3_column_name(stmt_, i); }
