@@ -1,5 +1,7 @@
 #include "pipeline/store.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -23,7 +25,9 @@
 // `VACUUM INTO '/tmp/x.db'` create an empty /tmp/x.db before failing, so on a read-only store
 // Query() also refuses, before stepping, any statement sqlite3_stmt_readonly says could write,
 // and an authorizer denies ATTACH and DETACH (which count as read-only but open other files;
-// SQLite 3.40 has no SQLITE_DBCONFIG_ENABLE_ATTACH_CREATE). Defensive mode is on too.
+// SQLite 3.40 has no SQLITE_DBCONFIG_ENABLE_ATTACH_CREATE). Defensive mode is on too. In a
+// folder the process cannot write, a read-only store opens the file immutable (see
+// ReadOnlyOpenName).
 //
 // Damage. A read-write open first runs PRAGMA quick_check (the B-tree structure of every page,
 // without cross-checking indexes against tables: linear in the file's size) and refuses a
@@ -61,6 +65,11 @@ struct ConnectionCloser {
 // other guards are query_only, the read-only open and the sqlite3_stmt_readonly check).
 int DenyAttach(void*, int action, const char*, const char*, const char*, const char*) {
   return action == SQLITE_ATTACH || action == SQLITE_DETACH ? SQLITE_DENY : SQLITE_OK;
+}
+
+bool FolderWritable(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  return ::access(parent.empty() ? "." : parent.c_str(), W_OK) == 0;
 }
 
 std::string SeedText(uint64_t seed) { return std::to_string(seed); }
@@ -165,6 +174,25 @@ constexpr const char* kQuickCheck = "PRAGMA quick_check(20)";
 // ---------------------------------------------------------------------------------------------
 // Store: connection, schema.
 
+std::string ReadOnlyOpenName(const std::string& path, bool folder_writable) {
+  if (folder_writable) return path;
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      static const char kHex[] = "0123456789ABCDEF";
+      const auto byte = static_cast<unsigned char>(c);
+      uri += '%';
+      uri += kHex[byte >> 4];
+      uri += kHex[byte & 15];
+    } else {
+      uri += c;
+    }
+  }
+  // "file://x/..." would name host x: keep a path that starts with "//" a path.
+  if (path.compare(0, 2, "//") == 0) uri.insert(5, "//");
+  return uri + "?immutable=1";
+}
+
 Store::Store(const std::string& path, Mode mode) : path_(path) {
   const bool read_only = mode == Mode::kReadOnly;
   const std::filesystem::path parent = std::filesystem::path(path_).parent_path();
@@ -177,8 +205,15 @@ Store::Store(const std::string& path, Mode mode) : path_(path) {
     }
   }
   sqlite3* db = nullptr;
-  const int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  const int rc = sqlite3_open_v2(path_.c_str(), &db, flags, nullptr);
+  const std::string name = read_only ? ReadOnlyOpenName(path_, FolderWritable(path_)) : path_;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    (name != path_ ? SQLITE_OPEN_URI : 0);
+  if (read_only && name != path_ && !std::filesystem::exists(path_)) {
+    // An immutable open does not report a missing file until the first read.
+    throw StoreError("opening read-only: no database file at " + path_ + " [database " + path_ +
+                     "]");
+  }
+  const int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
   std::unique_ptr<sqlite3, ConnectionCloser> connection(db);
   if (rc != SQLITE_OK) {
     ThrowSqliteError(db, read_only ? "opening read-only" : "opening", path_);

@@ -116,6 +116,13 @@ class Transaction {
   bool done_ = false;
 };
 
+// The name a read-only Store gives SQLite for the file at `path`: `path` itself when its folder
+// is writable, else the URI "file:<path, percent-escaped>?immutable=1". A WAL database is only
+// readable where SQLite can create its -shm file, so on read-only media (a folder the user
+// cannot write: a CD, a read-only mount, an archive) it is opened immutable: no locks and no
+// -shm, which is right because nothing can write the file there.
+std::string ReadOnlyOpenName(const std::string& path, bool folder_writable);
+
 class Store {
  public:
   enum class Mode { kReadWrite, kReadOnly };
