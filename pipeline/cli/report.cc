@@ -1,5 +1,8 @@
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "pipeline/cli/commands.h"
 #include "pipeline/report/html_report.h"
@@ -24,7 +27,9 @@ void AddReportCommand(CLI::App& app, CommandContext& context) {
       const auto parent = std::filesystem::path(*db).parent_path();
       path = ((parent.empty() ? std::filesystem::path(".") : parent) / (*study + "-report.html")).string();
     }
-    const std::string html = report::RenderHtmlReport(data);
+    std::vector<std::string> problems;
+    const std::string html = report::RenderHtmlReport(data, &problems);
+    for (const std::string& problem : problems) std::fprintf(stderr, "warning: %s\n", problem.c_str());
     const std::string temp = path + ".tmp";
     {
       std::ofstream file(temp, std::ios::binary);

@@ -1,11 +1,13 @@
 #include "pipeline/report/html_report.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "pipeline/hash.h"
 #include "pipeline/plot/svg.h"
 #include "pipeline/report/study_charts.h"
 
@@ -106,7 +108,7 @@ std::string Base64(const std::string& bytes) {
   return out;
 }
 
-std::string RenderHtmlReport(const StudyData& study) {
+std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* problems) {
   std::map<std::string, int> status_counts;
   for (const RunData& run : study.runs) ++status_counts[run.status];
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" +
@@ -192,10 +194,26 @@ std::string RenderHtmlReport(const StudyData& study) {
   if (!study.pictures.empty()) {
     html += "<h2>Pictures from the stages</h2>\n<div class=\"figures\">\n";
     size_t shown = 0;
+    std::string not_shown;
     for (const StageFileData& picture : study.pictures) {
       if (shown >= kMaxPictures) break;
       const std::string bytes = ReadFile(picture.path);
-      if (bytes.empty() || bytes.size() > kMaxPictureBytes) continue;
+      std::string problem;
+      if (bytes.empty()) {
+        problem = "missing or empty";
+      } else if (!picture.content_hash.empty() && HashHex(bytes) != picture.content_hash) {
+        problem = "corrupt: its bytes differ from the content hash recorded when the stage ran";
+      }
+      if (!problem.empty()) {
+        const std::string folder = std::filesystem::path(picture.path).parent_path().string();
+        const std::string line = picture.stage + " / " + picture.name + " (" + picture.path +
+                                 ") is " + problem + "; not shown (remove " + folder +
+                                 " and run the study again to recompute it)";
+        not_shown += "<li>" + EscapeXml(line) + "</li>\n";
+        if (problems) problems->push_back(line);
+        continue;
+      }
+      if (bytes.size() > kMaxPictureBytes) continue;
       std::string runs;
       for (size_t i = 0; i < picture.runs.size() && i < 8; ++i) {
         runs += (i ? ", " : "") + std::to_string(picture.runs[i]);
@@ -208,6 +226,9 @@ std::string RenderHtmlReport(const StudyData& study) {
       ++shown;
     }
     html += "</div>\n";
+    if (!not_shown.empty()) {
+      html += "<h3>Pictures not shown</h3>\n<ul id=\"bad-pictures\">\n" + not_shown + "</ul>\n";
+    }
   }
 
   html += "<h2>Study file</h2>\n<pre>" + EscapeXml(study.text) + "</pre>\n";

@@ -4,12 +4,16 @@
 // SVG) and every picture the stages wrote (inline PNG). No network access is needed to view it.
 
 #include <string>
+#include <vector>
 
 #include "pipeline/report/study_data.h"
 
 namespace pipeline::report {
 
-std::string RenderHtmlReport(const StudyData& study);
+// A picture whose bytes no longer match the content hash recorded when its stage ran is not
+// embedded: the page lists it as corrupt instead, and so does `problems` (one line each) if
+// given. A missing or unreadable picture is listed the same way.
+std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* problems = nullptr);
 
 std::string Base64(const std::string& bytes);
 

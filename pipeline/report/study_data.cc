@@ -143,14 +143,16 @@ StudyData LoadStudyData(Store& store, const std::string& name) {
 
   // PNG pictures written by the study's stages, once per stage execution.
   std::map<std::string, size_t> picture_index;
-  store.Query("SELECT a.stage_key, rs.stage, a.name, a.path, r.number FROM artifacts a JOIN "
+  store.Query("SELECT a.stage_key, rs.stage, a.name, a.path, r.number, a.content_hash FROM "
+              "artifacts a JOIN "
               "run_stages rs ON rs.stage_key = a.stage_key JOIN runs r ON r.id = rs.run_id "
               "WHERE r.study_id = " + id + " AND a.kind = 'png' ORDER BY r.number, rs.stage",
               [&](const auto&, const std::vector<std::optional<std::string>>& v) {
                 const std::string key = v[0].value_or("") + "/" + v[2].value_or("");
                 auto [it, inserted] = picture_index.emplace(key, data.pictures.size());
                 if (inserted) {
-                  data.pictures.push_back({v[1].value_or(""), v[2].value_or(""), v[3].value_or(""), {}});
+                  data.pictures.push_back({v[1].value_or(""), v[2].value_or(""), v[3].value_or(""),
+                                           v[5].value_or(""), {}});
                 }
                 data.pictures[it->second].runs.push_back(std::stoll(v[4].value_or("0")));
               });

@@ -36,6 +36,7 @@ struct StageFileData {
   std::string stage;
   std::string name;
   std::string path;
+  std::string content_hash;   // as recorded when the stage ran (artifacts.content_hash)
   std::vector<int64_t> runs;  // run numbers that use it
 };
 

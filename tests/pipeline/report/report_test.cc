@@ -5,6 +5,7 @@
 #include <fstream>
 #include <regex>
 
+#include "pipeline/hash.h"
 #include "pipeline/report/html_report.h"
 #include "pipeline/report/study_tables.h"
 #include "tests/support/study_fixture.h"
@@ -133,4 +134,25 @@ TEST_CASE("the report renders in headless Chromium without script errors", "[rep
   std::ifstream log_in(log);
   const std::string log_text((std::istreambuf_iterator<char>(log_in)), std::istreambuf_iterator<char>());
   CHECK(log_text.find("Uncaught") == std::string::npos);
+}
+
+TEST_CASE("a picture that no longer matches its recorded hash is listed, not embedded",
+          "[report]") {
+  testing_support::TempDir dir;
+  const std::string good = dir.File("good.png"), bad = dir.File("bad.png");
+  std::ofstream(good, std::ios::binary) << "\x89PNG good picture";
+  std::ofstream(bad, std::ios::binary) << "\x89PNG flipped bytes";
+  pipeline::report::StudyData data;
+  data.name = "pictures";
+  data.pictures.push_back({"plot", "good.png", good, pipeline::HashFile(good), {1}});
+  data.pictures.push_back(
+      {"plot", "bad.png", bad, pipeline::HashHex("\x89PNG original bytes"), {2}});
+  std::vector<std::string> problems;
+  const std::string html = pipeline::report::RenderHtmlReport(data, &problems);
+  CHECK(html.find(pipeline::report::Base64("\x89PNG good picture")) != std::string::npos);
+  CHECK(html.find(pipeline::report::Base64("\x89PNG flipped bytes")) == std::string::npos);
+  CHECK(html.find("id=\"bad-pictures\"") != std::string::npos);
+  REQUIRE(problems.size() == 1);
+  CHECK_THAT(problems[0], Catch::Matchers::Contains("bad.png") &&
+                              Catch::Matchers::Contains("corrupt"));
 }
