@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "pipeline/errors.h"
+#include "pipeline/yaml_guard.h"
 
 namespace pipeline {
 namespace {
@@ -170,6 +171,9 @@ Study ParseStudy(const std::string& text, const std::string& file_name) {
   study.name = std::filesystem::path(file_name).stem().string();
   study.seed = {"seed", YAML::Node(1), {}};
 
+  // Before any node exists: cycles, aliases that expand to billions of nodes and a second
+  // document are rejected here, not found by a crash or a silent omission later.
+  CheckYamlText(text, file_name);
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -243,6 +247,7 @@ void ApplyOverride(Study& study, const std::string& assignment) {
       value.find(',') != std::string::npos) {
     value = "[" + value + "]";
   }
+  CheckYamlText(value, "override '" + assignment + "'");
   YAML::Node node;
   try {
     node = YAML::Load(value);

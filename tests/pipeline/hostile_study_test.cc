@@ -1,0 +1,108 @@
+// Issue 13: study files written to break the loader. Each must end in a ConfigError (exit 2)
+// that says what is wrong and where, quickly and in little memory: no crash, no gigabytes.
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "pipeline/errors.h"
+#include "pipeline/study.h"
+
+using pipeline::ConfigError;
+using pipeline::ParseStudy;
+
+namespace {
+
+ConfigError ParseError(const std::string& text) {
+  try {
+    ParseStudy(text, "hostile.yaml");
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  FAIL("expected a ConfigError");
+  throw;
+}
+
+bool Says(const ConfigError& e, const std::string& words) {
+  return std::string(e.what()).find(words) != std::string::npos;
+}
+
+// `levels` lists nested in one another around a 1.
+std::string Nested(int levels) {
+  return std::string(static_cast<size_t>(levels), '[') + "1" +
+         std::string(static_cast<size_t>(levels), ']');
+}
+
+}  // namespace
+
+TEST_CASE("a recursive alias is rejected where it is written, not followed until the stack "
+          "overflows",
+          "[hostile]") {
+  SECTION("in a list") {
+    const ConfigError e = ParseError("stages:\n  data: {type: constant, value: &a [1, *a]}\n");
+    CHECK(Says(e, "recursive alias"));
+    CHECK(e.line() == 2);
+    CHECK(e.key_path() == "stages.data.value[1]");
+  }
+  SECTION("in a map") {
+    const ConfigError e = ParseError("stages:\n  data: &s {type: constant, more: *s}\n");
+    CHECK(Says(e, "recursive alias"));
+    CHECK(e.key_path() == "stages.data.more");
+  }
+  SECTION("on the command line") {
+    auto study = ParseStudy("stages:\n  a: {type: constant}\n", "s.yaml");
+    CHECK_THROWS_AS(pipeline::ApplyOverride(study, "a.value=&a [1, *a]"), ConfigError);
+  }
+}
+
+TEST_CASE("aliases nested in aliases (billion laughs) are refused before they are expanded",
+          "[hostile]") {
+  // Ten levels of ten aliases each: about 600 bytes that stand for 10^10 values.
+  std::string text = "stages:\n  data:\n    type: constant\n    value:\n      - &l0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  for (int level = 1; level < 10; ++level) {
+    const std::string previous = "*l" + std::to_string(level - 1);
+    text += "      - &l" + std::to_string(level) + " [";
+    for (int i = 0; i < 10; ++i) text += (i ? ", " : "") + previous;
+    text += "]\n";
+  }
+  const ConfigError e = ParseError(text);
+  CHECK(Says(e, "more than 1000000 values"));
+  CHECK(e.key_path().rfind("stages.data.value[", 0) == 0);
+  CHECK(e.line() > 4);
+}
+
+TEST_CASE("a list of millions of items is refused", "[hostile]") {
+  std::string items;
+  items.reserve(2'500'000);
+  for (int i = 0; i < 1'200'000; ++i) items += "1,";
+  const ConfigError e = ParseError("stages:\n  data: {type: constant, value: [" + items + "1]}\n");
+  CHECK(Says(e, "more than 1000000 values"));
+  CHECK(e.key_path().rfind("stages.data.value[", 0) == 0);
+}
+
+TEST_CASE("nesting deeper than 100 levels is refused with a clear message", "[hostile]") {
+  SECTION("ten thousand levels") {
+    const ConfigError e =
+        ParseError("stages:\n  data: {type: constant, value: " + Nested(10000) + "}\n");
+    CHECK(Says(e, "nest deeper than 100 levels"));
+    CHECK(e.line() == 2);
+  }
+  SECTION("a hundred and one levels, counting the file's own map") {
+    // study map, stages, data, value: the value's lists start at level 4.
+    CHECK_THROWS_AS(ParseStudy("stages:\n  data: {type: constant, value: " + Nested(98) + "}\n",
+                               "hostile.yaml"),
+                    ConfigError);
+    CHECK_NOTHROW(ParseStudy("stages:\n  data: {type: constant, value: " + Nested(97) + "}\n",
+                             "hostile.yaml"));
+  }
+}
+
+TEST_CASE("a second YAML document is an error, not silently ignored", "[hostile]") {
+  const ConfigError e =
+      ParseError("study: a\nstages:\n  data: {type: constant}\n---\nstudy: b\n");
+  CHECK(Says(e, "one study per file"));
+  CHECK(e.line() == 4);
+  SECTION("a leading document marker is fine") {
+    CHECK_NOTHROW(ParseStudy("---\nstages:\n  data: {type: constant}\n", "ok.yaml"));
+  }
+}
