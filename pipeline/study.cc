@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "pipeline/errors.h"
 #include "pipeline/yaml_guard.h"
@@ -226,13 +225,37 @@ Study ParseStudy(const std::string& text, const std::string& file_name) {
 }
 
 Study LoadStudyFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // Only a regular file: /dev/zero would be read until memory ran out, a FIFO would block.
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (error || !std::filesystem::exists(status)) {
     throw ConfigError("cannot open the study file (does it exist? try experiments/*.yaml)", path);
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return ParseStudy(buffer.str(), path);
+  if (std::filesystem::is_directory(status)) {
+    throw ConfigError("is a directory, not a study file (name one of its .yaml files)", path);
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    throw ConfigError("not a regular file (a device, pipe or socket); a study is a .yaml file",
+                      path);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError("cannot open the study file (is it readable?)", path);
+  }
+  // Read in chunks and stop past the limit (a size checked first could change meanwhile).
+  std::string text;
+  char chunk[1 << 16];
+  while (text.size() <= kMaxStudyFileBytes && in.read(chunk, sizeof chunk).gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+  }
+  if (text.size() > kMaxStudyFileBytes) {
+    throw ConfigError("the study file is larger than " +
+                          std::to_string(kMaxStudyFileBytes >> 20) +
+                          " MiB; a study describes runs, it does not hold data (point a loader "
+                          "stage at the data instead)",
+                      path);
+  }
+  return ParseStudy(text, path);
 }
 
 void ApplyOverride(Study& study, const std::string& assignment) {

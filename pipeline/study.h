@@ -17,6 +17,7 @@
 // Parsing checks only the shape of the file; parameter names and types are checked against the
 // stage registry when the grid is expanded (grid.h).
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -77,8 +78,13 @@ struct Study {
   StageDecl* FindStage(const std::string& stage);
 };
 
+// The largest study file LoadStudyFile reads (16 MiB); larger files are a ConfigError.
+inline constexpr size_t kMaxStudyFileBytes = size_t{16} << 20;
+
 // Parses a study file. Throws ConfigError with file:line:column and the key path for malformed
-// YAML, unknown top-level keys (with the nearest valid one) and structural mistakes.
+// YAML, unknown top-level keys (with the nearest valid one) and structural mistakes, and for
+// hostile input (yaml_guard.h). LoadStudyFile reads only a regular file of at most
+// kMaxStudyFileBytes: a directory, a device (/dev/zero) or a pipe is a ConfigError.
 Study LoadStudyFile(const std::string& path);
 Study ParseStudy(const std::string& text, const std::string& file_name);
 

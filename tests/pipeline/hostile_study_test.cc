@@ -3,15 +3,29 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
+#include <fstream>
 #include <string>
 
 #include "pipeline/errors.h"
 #include "pipeline/study.h"
+#include "tests/support/temp_dir.h"
 
 using pipeline::ConfigError;
 using pipeline::ParseStudy;
 
 namespace {
+
+ConfigError LoadError(const std::string& path) {
+  try {
+    pipeline::LoadStudyFile(path);
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  FAIL("expected a ConfigError");
+  throw;
+}
 
 ConfigError ParseError(const std::string& text) {
   try {
@@ -105,4 +119,35 @@ TEST_CASE("a second YAML document is an error, not silently ignored", "[hostile]
   SECTION("a leading document marker is fine") {
     CHECK_NOTHROW(ParseStudy("---\nstages:\n  data: {type: constant}\n", "ok.yaml"));
   }
+}
+
+TEST_CASE("only a regular file is read as a study: not a device, a pipe or a directory",
+          "[hostile]") {
+  SECTION("/dev/zero, which would be read until memory ran out") {
+    const ConfigError e = LoadError("/dev/zero");
+    CHECK(Says(e, "not a regular file"));
+    CHECK(e.file() == "/dev/zero");
+  }
+  SECTION("a named pipe, which would block") {
+    testing_support::TempDir dir;
+    REQUIRE(mkfifo(dir.File("fifo.yaml").c_str(), 0600) == 0);
+    CHECK(Says(LoadError(dir.File("fifo.yaml")), "not a regular file"));
+  }
+  SECTION("a directory") {
+    testing_support::TempDir dir;
+    CHECK(Says(LoadError(dir.path()), "is a directory"));
+  }
+}
+
+TEST_CASE("a study file larger than 16 MiB is refused; one just under is read", "[hostile]") {
+  testing_support::TempDir dir;
+  const std::string body = "stages:\n  data: {type: constant}\n";
+  auto write = [&](const std::string& name, size_t bytes) {
+    std::ofstream out(dir.File(name), std::ios::binary);
+    out << body << "#" << std::string(bytes - body.size() - 2, ' ') << "\n";
+  };
+  write("big.yaml", pipeline::kMaxStudyFileBytes + 1);
+  write("fits.yaml", pipeline::kMaxStudyFileBytes);
+  CHECK(Says(LoadError(dir.File("big.yaml")), "larger than 16 MiB"));
+  CHECK(pipeline::LoadStudyFile(dir.File("fits.yaml")).stages.size() == 1);
 }
