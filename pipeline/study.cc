@@ -32,6 +32,21 @@ std::string ScalarOrFail(const Study& study, const YAML::Node& node, const std::
   return node.Scalar();
 }
 
+// Study, stage and variant names become database rows, folder names and labels: they must say
+// something (not empty or blank) and hold no control characters (a newline or NUL written as a
+// YAML escape). Invalid UTF-8 is refused for the whole file before parsing (CheckUtf8).
+void CheckName(const Study& study, const std::string& name, const std::string& what,
+               SourceMark mark, const std::string& key_path) {
+  if (name.find_first_not_of(" \t") == std::string::npos) {
+    Fail(study, what + " is empty; give it a name", mark, key_path);
+  }
+  for (const char c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      Fail(study, what + " '" + name + "' contains a control character", mark, key_path);
+    }
+  }
+}
+
 const std::vector<std::string> kTopLevelKeys = {"study", "description", "seed", "stages", "zip",
                                                 "variants"};
 
@@ -40,6 +55,7 @@ void ParseStage(Study& study, const std::string& name, const YAML::Node& key_nod
   StageDecl stage;
   stage.name = name;
   stage.mark = ToMark(key_node.Mark());
+  CheckName(study, name, "a stage name", stage.mark, "stages." + name);
   if (name.find('.') != std::string::npos || name == "seed" || name == "variant") {
     Fail(study, "stage names may not contain '.' nor be 'seed' or 'variant'", stage.mark,
          "stages." + name);
@@ -110,6 +126,10 @@ void ParseVariants(Study& study, const YAML::Node& node) {
     Fail(study, "`variants` is a list of maps, e.g. [{name: adam, train.optimizer: adam}]",
          ToMark(node.Mark()), "variants");
   }
+  if (node.size() == 0) {
+    Fail(study, "`variants` is an empty list: add a variant, e.g. [{name: adam}], or remove it",
+         ToMark(node.Mark()), "variants");
+  }
   std::set<std::string> names;
   for (const YAML::Node& item : node) {
     VariantDecl variant;
@@ -119,12 +139,16 @@ void ParseVariants(Study& study, const YAML::Node& node) {
       const std::string key = it->first.as<std::string>();
       if (key == "name") {
         variant.name = ScalarOrFail(study, it->second, "variants.name");
+        CheckName(study, variant.name, "a variant name", ToMark(it->second.Mark()),
+                  "variants.name");
       } else {
         variant.overrides.push_back({key, ParamDecl{key, it->second, ToMark(it->first.Mark())}});
       }
     }
     if (variant.name.empty()) {
-      variant.name = "variant" + std::to_string(study.variants.size() + 1);
+      Fail(study, "variant " + std::to_string(study.variants.size() + 1) +
+                      " has no `name:` (its runs are stored under it), e.g. {name: small, ...}",
+           variant.mark, "variants");
     }
     if (!names.insert(variant.name).second) {
       Fail(study, "two variants are named '" + variant.name + "'", variant.mark, "variants");
@@ -170,6 +194,7 @@ Study ParseStudy(const std::string& text, const std::string& file_name) {
   study.name = std::filesystem::path(file_name).stem().string();
   study.seed = {"seed", YAML::Node(1), {}};
 
+  CheckUtf8(text, file_name, "the study file");
   // Before any node exists: cycles, aliases that expand to billions of nodes and a second
   // document are rejected here, not found by a crash or a silent omission later.
   CheckYamlText(text, file_name);
@@ -191,6 +216,7 @@ Study ParseStudy(const std::string& text, const std::string& file_name) {
     if (!seen.insert(key).second) Fail(study, "duplicate key", mark, key);
     if (key == "study") {
       study.name = ScalarOrFail(study, it->second, key);
+      CheckName(study, study.name, "the study name", ToMark(it->second.Mark()), key);
     } else if (key == "description") {
       study.description = ScalarOrFail(study, it->second, key);
     } else if (key == "seed") {
@@ -259,6 +285,7 @@ Study LoadStudyFile(const std::string& path) {
 }
 
 void ApplyOverride(Study& study, const std::string& assignment) {
+  CheckUtf8(assignment, "", "override '" + assignment + "'");
   const size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
     throw ConfigError("override '" + assignment + "' is not of the form stage.param=value");

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
 #include <vector>
 
@@ -50,6 +51,7 @@ class LimitChecker : public YAML::EventHandler {
              mark);
       }
     }
+    if (InKey() && collections_.count(anchor)) KeyIsCollection(mark);
     auto size = sizes_.find(anchor);
     Count(size == sizes_.end() ? 1 : size->second, mark);
     EndNode("*alias");
@@ -82,7 +84,16 @@ class LimitChecker : public YAML::EventHandler {
     EndNode(value);
   }
 
+  // A key is a name or value: every key is read as a string, so a list or a map as a key
+  // (`? [a, b]: 1`) has no meaning in a study.
+  bool InKey() const { return !stack_.empty() && stack_.back().is_map && stack_.back().expect_key; }
+  [[noreturn]] void KeyIsCollection(const YAML::Mark& mark) const {
+    Fail("a key must be a single value, not a list or a map", mark);
+  }
+
   void Open(const YAML::Mark& mark, YAML::anchor_t anchor, bool is_map) {
+    if (InKey()) KeyIsCollection(mark);
+    if (anchor != YAML::NullAnchor) collections_.insert(anchor);
     Frame frame;
     frame.is_map = is_map;
     frame.anchor = anchor;
@@ -153,6 +164,7 @@ class LimitChecker : public YAML::EventHandler {
   const YamlLimits& limits_;
   std::vector<Frame> stack_;
   std::map<YAML::anchor_t, int64_t> sizes_;  // expanded node count of each finished anchor
+  std::set<YAML::anchor_t> collections_;     // anchors of lists and maps
   int64_t nodes_ = 0;
   int documents_ = 0;
 };

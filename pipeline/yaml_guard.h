@@ -1,13 +1,14 @@
 #pragma once
 // Checks a study's YAML text before it becomes a node graph, so hostile input gets a
-// ConfigError (exit 2) instead of a crash or gigabytes of work:
-//   - invalid UTF-8 (yaml-cpp would silently replace the bytes);
+// ConfigError (exit 2) instead of a crash or gigabytes of work. CheckYamlText refuses
 //   - a second document after `---` (yaml-cpp would silently ignore it);
 //   - an alias inside the node it names (`k: &a [1, *a]`), a cycle every later walk would
 //     follow forever;
 //   - nesting deeper than `max_depth` levels;
 //   - more than `max_nodes` nodes once aliases are expanded ("billion laughs": a few hundred
-//     bytes of nested aliases stand for billions of nodes), or a plain list of millions of items.
+//     bytes of nested aliases stand for billions of nodes), or a plain list of millions of items;
+//   - a list or a map used as a key (every key is read as a string).
+// CheckUtf8 refuses invalid UTF-8, which yaml-cpp would silently replace.
 // The check streams parser events and builds no nodes, so its memory does not grow with the
 // input. Stateless; thread-safe.
 

@@ -151,3 +151,70 @@ TEST_CASE("a study file larger than 16 MiB is refused; one just under is read", 
   CHECK(Says(LoadError(dir.File("big.yaml")), "larger than 16 MiB"));
   CHECK(pipeline::LoadStudyFile(dir.File("fits.yaml")).stages.size() == 1);
 }
+
+TEST_CASE("names must say something: an empty study, stage or variant name is rejected",
+          "[hostile]") {
+  SECTION("study") {
+    const ConfigError e = ParseError("study: ''\nstages:\n  data: {type: constant}\n");
+    CHECK(Says(e, "the study name is empty"));
+    CHECK(e.line() == 1);
+  }
+  SECTION("stage") {
+    const ConfigError e = ParseError("stages:\n  '': {type: constant}\n");
+    CHECK(Says(e, "a stage name is empty"));
+    CHECK(e.line() == 2);
+  }
+  SECTION("blank stage") {
+    CHECK(Says(ParseError("stages:\n  '  ': {type: constant}\n"), "is empty"));
+  }
+  SECTION("variant") {
+    const ConfigError e = ParseError(
+        "stages:\n  data: {type: constant}\nvariants:\n  - {name: a}\n  - {name: ''}\n");
+    CHECK(Says(e, "a variant name is empty"));
+    CHECK(e.line() == 5);
+  }
+  SECTION("a control character written as an escape") {
+    CHECK(Says(ParseError("stages:\n  \"a\\nb\": {type: constant}\n"), "control character"));
+  }
+}
+
+TEST_CASE("invalid UTF-8 is rejected with its byte offset and line", "[hostile]") {
+  // "caf\xE9" is Latin-1; yaml-cpp would have turned the byte into U+FFFD.
+  const ConfigError e = ParseError("study: ok\nstages:\n  caf\xE9: {type: constant}\n");
+  CHECK(Says(e, "not valid UTF-8"));
+  CHECK(Says(e, "byte offset 23"));
+  CHECK(e.line() == 3);
+  CHECK(e.column() == 6);
+  SECTION("overlong forms and surrogates too") {
+    CHECK(Says(ParseError("study: \xC0\xAF\nstages: {}\n"), "not valid UTF-8"));
+    CHECK(Says(ParseError("study: \xED\xA0\x80\nstages: {}\n"), "not valid UTF-8"));
+  }
+  SECTION("valid multi-byte names are fine") {
+    CHECK(ParseStudy("study: \xC3\xA9t\xC3\xA9\nstages:\n  \xE2\x9C\x93: {type: constant}\n",
+                     "ok.yaml")
+              .name == "\xC3\xA9t\xC3\xA9");
+  }
+}
+
+TEST_CASE("variants must be a non-empty list of named maps", "[hostile]") {
+  SECTION("an empty list") {
+    const ConfigError e = ParseError("stages:\n  data: {type: constant}\nvariants: []\n");
+    CHECK(Says(e, "empty list"));
+    CHECK(e.key_path() == "variants");
+  }
+  SECTION("a variant without a name") {
+    const ConfigError e = ParseError(
+        "stages:\n  data: {type: constant}\nvariants:\n  - {name: a}\n  - {data.n: 3}\n");
+    CHECK(Says(e, "variant 2 has no `name:`"));
+    CHECK(e.line() == 5);
+  }
+}
+
+TEST_CASE("a list or a map as a key is a configuration error, not a conversion failure",
+          "[hostile]") {
+  CHECK(Says(ParseError("stages:\n  [a, b]: {type: constant}\n"), "a key must be a single value"));
+  CHECK(Says(ParseError("stages:\n  data: {type: constant, value: {? {x: 1} : 2}}\n"),
+             "a key must be a single value"));
+  CHECK(Says(ParseError("x: &k [1]\nstages:\n  *k : {type: constant}\n"),
+             "a key must be a single value"));
+}
