@@ -27,6 +27,17 @@ struct Fixed {
   Json value;
 };
 
+// a * b, or `limit` + 1 if that is more than `limit` (no overflow).
+size_t CappedProduct(size_t a, size_t b, size_t limit) {
+  if (a == 0 || b == 0) return 0;
+  return a > limit / b ? limit + 1 : a * b;
+}
+
+std::string TooManyRunsHint(size_t max_runs) {
+  return "more than the limit of " + std::to_string(max_runs) +
+         " runs; narrow the sweeps, or allow more with `pipeline run --max-runs N`";
+}
+
 bool IsSingleKeyMap(const YAML::Node& node, const char* key) {
   return node.IsMap() && node.size() == 1 && node[key];
 }
@@ -45,19 +56,33 @@ bool ListIsValue(const ParamSpec& spec, const YAML::Node& object, const std::str
 
 // An object parameter (e.g. an optimiser {optimizer: sgd, lr: [0.05, 0.1], l2: [0, 0.001]})
 // whose keys hold lists (or `sweep:` lists) is a grid of its own: one object per combination,
-// the last key varying fastest. Objects without lists give themselves.
-std::vector<YAML::Node> ExpandObject(const ParamSpec& spec, const YAML::Node& node) {
+// the last key varying fastest. Objects without lists give themselves. Throws ConfigError at
+// `decl` if the combinations would be more than `max_runs` (before making any).
+std::vector<YAML::Node> ExpandObject(const ParamSpec& spec, const ParamDecl& decl,
+                                     const std::string& file, const std::string& path,
+                                     size_t max_runs) {
+  const YAML::Node& node = decl.value;
+  auto swept_items = [&](const std::string& key, const YAML::Node& value) -> YAML::Node {
+    if (value.IsSequence() && !ListIsValue(spec, node, key)) return value;
+    if (IsSingleKeyMap(value, "sweep") && value["sweep"].IsSequence()) return value["sweep"];
+    return YAML::Node(YAML::NodeType::Undefined);
+  };
+  size_t combinations = 1;
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    const YAML::Node items = swept_items(key, entry.second);
+    if (!items.IsDefined()) continue;
+    combinations = CappedProduct(combinations, items.size(), max_runs);
+  }
+  if (combinations > max_runs) {
+    throw ConfigError("the lists in this map make " + TooManyRunsHint(max_runs), file,
+                      decl.mark.line, decl.mark.column, path);
+  }
   std::vector<YAML::Node> objects = {node};  // the node itself keeps its positions
   for (const auto& entry : node) {
     const std::string key = entry.first.as<std::string>();
-    YAML::Node items;
-    if (entry.second.IsSequence() && !ListIsValue(spec, node, key)) {
-      items = entry.second;
-    } else if (IsSingleKeyMap(entry.second, "sweep") && entry.second["sweep"].IsSequence()) {
-      items = entry.second["sweep"];
-    } else {
-      continue;
-    }
+    const YAML::Node items = swept_items(key, entry.second);
+    if (!items.IsDefined()) continue;
     std::vector<YAML::Node> expanded;
     for (const YAML::Node& object : objects) {
       for (const YAML::Node& item : items) {
@@ -73,7 +98,8 @@ std::vector<YAML::Node> ExpandObject(const ParamSpec& spec, const YAML::Node& no
 
 // The candidate values of one declared parameter: one element for a fixed value.
 std::vector<Json> ExpandValue(const ParamSpec& spec, const ParamDecl& decl,
-                              const std::string& file, const std::string& path) {
+                              const std::string& file, const std::string& path,
+                              size_t max_runs) {
   const YAML::Node& node = decl.value;
   std::vector<Json> values;
   auto convert = [&](const YAML::Node& item) {
@@ -122,7 +148,7 @@ std::vector<Json> ExpandValue(const ParamSpec& spec, const ParamDecl& decl,
     }
     for (const YAML::Node& item : node) convert(item);
   } else if (spec.type == ParamType::kObject && node.IsMap()) {
-    for (const YAML::Node& object : ExpandObject(spec, node)) {
+    for (const YAML::Node& object : ExpandObject(spec, decl, file, path, max_runs)) {
       values.push_back(ResolveParam(spec, object, {file, decl.mark, path}));
     }
   } else {
@@ -209,8 +235,35 @@ void CheckStageParams(const Study& study, const StageDecl& stage, const StageTyp
   }
 }
 
+// Throws ConfigError, before any run is built, if the product of the axis sizes (plus the runs
+// of the variants before this one) is more than `max_runs`; it points at the longest axis.
+void CheckRunCount(const Study& study, const std::string& variant, const std::vector<Axis>& axes,
+                   const std::map<std::string, SourceMark>& marks, size_t runs_before,
+                   size_t max_runs) {
+  size_t runs = 1;
+  for (const Axis& axis : axes) runs = CappedProduct(runs, axis.values.size(), max_runs);
+  if (runs <= max_runs - std::min(runs_before, max_runs)) return;
+  std::string sizes;
+  const Axis* longest = &axes.front();  // runs > 1, so there is an axis
+  for (const Axis& axis : axes) {
+    sizes += (sizes.empty() ? "" : " x ") + std::to_string(axis.values.size()) + " (" +
+             axis.paths.front() + ")";
+    if (axis.values.size() > longest->values.size()) longest = &axis;
+  }
+  std::string message = "the grid" + (variant.empty() ? "" : " of variant '" + variant + "'") +
+                        " is " + sizes;
+  if (runs <= max_runs) message += " = " + std::to_string(runs) + " runs";
+  if (runs_before > 0) message += " after " + std::to_string(runs_before) + " of earlier variants";
+  const std::string& path = longest->paths.front();
+  const auto mark = marks.find(path);
+  const SourceMark where = mark != marks.end() ? mark->second : SourceMark{};
+  throw ConfigError(message + ", " + TooManyRunsHint(max_runs), study.file, where.line,
+                    where.column, path == "seed" ? path : "stages." + path);
+}
+
 void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
-               const std::string& variant, Grid& grid, std::set<std::string>& swept) {
+               const std::string& variant, size_t max_runs, Grid& grid,
+               std::set<std::string>& swept) {
   std::vector<Fixed> fixed;
   std::vector<Axis> axes;
   std::map<std::string, SourceMark> marks;
@@ -229,7 +282,7 @@ void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
 
   const ParamSpec seed_spec =
       ParamSpec::Int("seed", 1, "the study seed").Min(0).Max(9223372036854775807.0);
-  add("seed", ExpandValue(seed_spec, study.seed, study.file, "seed"), study.seed.mark);
+  add("seed", ExpandValue(seed_spec, study.seed, study.file, "seed", max_runs), study.seed.mark);
   for (size_t s = 0; s < study.stages.size(); ++s) {
     const StageDecl& stage = study.stages[s];
     const StageType& type = *types[s];
@@ -237,7 +290,7 @@ void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
     for (const ParamSpec& spec : type.params) {
       const std::string path = stage.name + "." + spec.name;
       if (const ParamDecl* decl = stage.FindParam(spec.name)) {
-        add(path, ExpandValue(spec, *decl, study.file, "stages." + path), decl->mark);
+        add(path, ExpandValue(spec, *decl, study.file, "stages." + path, max_runs), decl->mark);
       } else if (spec.required()) {
         throw ConfigError("stage type '" + type.name + "' needs parameter '" + spec.name +
                               "' (" + spec.help + ")",
@@ -275,6 +328,7 @@ void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
     if (!merged.paths.empty()) axes.push_back(std::move(merged));
   }
   for (const Axis& axis : axes) swept.insert(axis.paths.begin(), axis.paths.end());
+  CheckRunCount(study, variant, axes, marks, grid.runs.size(), max_runs);
 
   // Mixed-radix walk; the last axis varies fastest.
   std::vector<size_t> counter(axes.size(), 0);
@@ -313,7 +367,7 @@ void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
 
 }  // namespace
 
-Grid ExpandGrid(const Study& study, const StageRegistry& registry) {
+Grid ExpandGrid(const Study& study, const StageRegistry& registry, size_t max_runs) {
   Grid grid;
   for (const StageDecl& stage : study.stages) {
     const StageType& type = registry.Get(stage.type, study.file, stage.type_mark);
@@ -332,10 +386,10 @@ Grid ExpandGrid(const Study& study, const StageRegistry& registry) {
   }
   std::set<std::string> swept;
   if (study.variants.empty()) {
-    ExpandOne(study, grid.types, "", grid, swept);
+    ExpandOne(study, grid.types, "", max_runs, grid, swept);
   } else {
     for (const VariantDecl& variant : study.variants) {
-      ExpandOne(ApplyVariant(study, variant), grid.types, variant.name, grid, swept);
+      ExpandOne(ApplyVariant(study, variant), grid.types, variant.name, max_runs, grid, swept);
     }
     swept.insert("variant");
   }

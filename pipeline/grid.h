@@ -9,6 +9,7 @@
 // runs are the concatenation in variant order. Parameter values are converted to their declared
 // types here, so a wrong value is reported with its file position before anything runs.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,9 +38,15 @@ struct Grid {
   std::vector<const StageType*> types;  // aligned with Study::stages
 };
 
+// The most runs a study may expand to unless the caller allows more (`pipeline run --max-runs`).
+inline constexpr size_t kDefaultMaxRuns = 100'000;
+
 // Throws ConfigError (file:line:column, key path) for unknown types or parameters (with the
-// nearest valid name), bad values, missing required parameters, wrong input counts and zip
-// groups of unequal length.
-Grid ExpandGrid(const Study& study, const StageRegistry& registry);
+// nearest valid name), bad values, missing required parameters, wrong input counts, zip groups
+// of unequal length, and a grid of more than `max_runs` runs (all variants together). The size
+// is the product of the axis sizes, checked before any run is built; so is the number of
+// combinations the lists inside one map parameter make.
+Grid ExpandGrid(const Study& study, const StageRegistry& registry,
+                size_t max_runs = kDefaultMaxRuns);
 
 }  // namespace pipeline

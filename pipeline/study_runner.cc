@@ -232,11 +232,11 @@ void ResolveRunReferences(const Study& study, Grid& grid, const std::string& db_
 
 StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string>& overrides,
                     const StageRegistry& registry, const std::string& db_path,
-                    const std::string& cache_dir) {
+                    const std::string& cache_dir, size_t max_runs) {
   StudyPlan plan;
   plan.study = LoadStudyFile(study_path);
   for (const std::string& assignment : overrides) ApplyOverride(plan.study, assignment);
-  plan.grid = ExpandGrid(plan.study, registry);
+  plan.grid = ExpandGrid(plan.study, registry, max_runs);
   ResolveRunReferences(plan.study, plan.grid, db_path,
                        cache_dir.empty() ? DefaultCacheDir(db_path) : cache_dir);
   plan.dag = Dag::Build(plan.study, plan.grid);
@@ -453,7 +453,7 @@ ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
   const std::string cache_dir =
       options.cache_dir.empty() ? DefaultCacheDir(options.db_path) : options.cache_dir;
   const StudyPlan plan = PlanStudy(study_path, options.overrides, registry, options.db_path,
-                                   cache_dir);
+                                   cache_dir, options.max_runs);
   if (options.dry_run) return PrintDryRun(plan, options, cache_dir, out);
   GridPlanner planner(plan.grid.runs);
   return RunWithPlanner(plan.study, plan.grid, planner, options, clock, cancel_flag, out);

@@ -4,6 +4,7 @@
 // numbers continuing; nothing is deleted), find what is cached, and execute the rest.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -34,6 +35,9 @@ struct RunOptions {
   // Set to true once the run has writes to finish (the database is open for writing); until
   // then an interrupt may end the process at once. Optional.
   std::atomic<bool>* graceful_stop = nullptr;
+  // The most runs the study's grid may expand to (all variants together); more is a
+  // ConfigError before any run is built. Default kDefaultMaxRuns (100,000).
+  size_t max_runs = kDefaultMaxRuns;
   // Makes the executor that runs each stage (executor.h); unset: InProcessExecutor.
   std::function<std::unique_ptr<StageExecutor>(ArtifactCache&, Clock&,
                                                const std::atomic<bool>*)>
@@ -50,10 +54,11 @@ struct StudyPlan {
 // train's init_from) written as "run:<id>/<stage>" (a checkpoint from another run, e.g. of
 // another study) becomes that stage's key ("stage:<key>"), looked up in the database at
 // `db_path`; ConfigError if the run or its stage is not there or the stage's output is not in
-// `cache_dir`. The plan, and so every stage key, is the same for any cache folder.
+// `cache_dir`. The plan, and so every stage key, is the same for any cache folder. A grid of
+// more than `max_runs` runs is a ConfigError (ExpandGrid).
 StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string>& overrides,
                     const StageRegistry& registry, const std::string& db_path = "",
-                    const std::string& cache_dir = "");
+                    const std::string& cache_dir = "", size_t max_runs = kDefaultMaxRuns);
 
 // The cache folder used for a database when none is given.
 std::string DefaultCacheDir(const std::string& db_path);

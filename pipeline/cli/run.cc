@@ -23,6 +23,10 @@ void AddRunCommand(CLI::App& app, CommandContext& context) {
   run->add_flag("--force", options->force, "recompute every stage, ignoring the cache");
   run->add_flag("-n,--dry-run", options->dry_run,
                 "print the runs, what sharing and the cache save, and run nothing");
+  run->add_option("--max-runs", options->max_runs,
+                  "refuse a study whose grid expands to more runs than this")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000'000}));
   auto no_progress = std::make_shared<bool>(false);
   run->add_flag("--plain", *no_progress, "plain progress lines even on a terminal");
   run->callback([&context, options, study, no_progress] {

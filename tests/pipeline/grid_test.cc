@@ -359,3 +359,69 @@ TEST_CASE("constraints between parameters are checked at expansion, not when eac
                                       "checks.yaml"),
                            builtin));
 }
+
+TEST_CASE("a grid of more runs than the limit is refused before any run is built", "[grid]") {
+  SECTION("1000 x 1000 under the default limit of 100,000") {
+    const ConfigError e = ExpandError(
+        "stages:\n"
+        "  data: {type: constant, value: {range: [1, 1000]}}\n"
+        "  plus: {type: add, input: data, delta: {range: [1, 1000]}}\n");
+    CHECK(std::string(e.what()).find("1000 (data.value) x 1000 (plus.delta), more than the "
+                                     "limit of 100000 runs") != std::string::npos);
+    CHECK(std::string(e.what()).find("--max-runs") != std::string::npos);
+    CHECK(e.line() == 2);
+    CHECK(e.key_path() == "stages.data.value");
+  }
+  const std::string text =
+      "stages:\n"
+      "  data: {type: constant, value: {range: [1, 20]}}\n"
+      "  plus: {type: add, input: data, delta: {range: [1, 10]}}\n";
+  SECTION("a limit given by the caller") {
+    const auto study = ParseStudy(text, "grid.yaml");
+    CHECK_THROWS_WITH(ExpandGrid(study, Registry(), 199),
+                      Catch::Contains("20 (data.value) x 10 (plus.delta), more than the limit of "
+                                      "199 runs"));
+    CHECK(ExpandGrid(study, Registry(), 200).runs.size() == 200);
+  }
+  SECTION("the runs of all variants count together") {
+    const auto study = ParseStudy(text + "variants:\n  - {name: a}\n  - {name: b}\n", "grid.yaml");
+    CHECK_THROWS_WITH(ExpandGrid(study, Registry(), 399),
+                      Catch::Contains("variant 'b' is 20 (data.value) x 10 (plus.delta) = 200 "
+                                      "runs after 200 of earlier variants, more than the limit "
+                                      "of 399 runs"));
+    CHECK(ExpandGrid(study, Registry(), 400).runs.size() == 400);
+  }
+  SECTION("a zip group is one axis") {
+    const auto study = ParseStudy(
+        "stages:\n  data: {type: constant, value: {range: [1, 20]}, n: {range: [1, 20]}}\n"
+        "zip:\n  - [data.value, data.n]\n",
+        "grid.yaml");
+    CHECK(ExpandGrid(study, Registry(), 20).runs.size() == 20);
+  }
+}
+
+TEST_CASE("the lists inside one map parameter may not make more combinations than the run "
+          "limit",
+          "[grid]") {
+  static const pipeline::StageRegistry builtin(stages::BuiltinStages());
+  std::string lrs, l2s;
+  for (int i = 1; i <= 20; ++i) {
+    lrs += (i > 1 ? ", " : "") + std::to_string(i * 0.001);
+    l2s += (i > 1 ? ", " : "") + std::to_string(i * 0.0001);
+  }
+  const auto study = ParseStudy(
+      "stages:\n  data: {type: blobs}\n  model:\n    type: train\n    input: data\n"
+      "    layers: [{type: linear, out: 3}]\n"
+      "    optimizer: {optimizer: sgd, lr: [" + lrs + "], l2: [" + l2s + "]}\n",
+      "grid.yaml");
+  try {
+    ExpandGrid(study, builtin, 399);
+    FAIL("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).find("the lists in this map make more than the limit of 399 "
+                                     "runs") != std::string::npos);
+    CHECK(e.line() == 7);
+    CHECK(e.key_path() == "stages.model.optimizer");
+  }
+  CHECK(ExpandGrid(study, builtin, 400).runs.size() == 400);
+}
