@@ -72,6 +72,12 @@ std::vector<YAML::Node> ExpandObject(const ParamSpec& spec, const ParamDecl& dec
     const std::string key = entry.first.as<std::string>();
     const YAML::Node items = swept_items(key, entry.second);
     if (!items.IsDefined()) continue;
+    if (items.size() == 0) {
+      const YAML::Mark mark = entry.first.Mark();
+      throw ConfigError("an empty list sweeps over nothing", file,
+                        mark.is_null() ? decl.mark.line : mark.line + 1,
+                        mark.is_null() ? decl.mark.column : mark.column + 1, path + "." + key);
+    }
     combinations = CappedProduct(combinations, items.size(), max_runs);
   }
   if (combinations > max_runs) {

@@ -425,3 +425,21 @@ TEST_CASE("the lists inside one map parameter may not make more combinations tha
   }
   CHECK(ExpandGrid(study, builtin, 400).runs.size() == 400);
 }
+
+TEST_CASE("an empty list inside a map parameter is an error at its key, not a grid axis with no "
+          "values",
+          "[grid]") {
+  static const pipeline::StageRegistry builtin(stages::BuiltinStages());
+  try {
+    ExpandGrid(ParseStudy("stages:\n  data: {type: blobs}\n  model:\n    type: train\n"
+                          "    input: data\n    layers: [{type: linear, out: 3}]\n"
+                          "    optimizer: {optimizer: sgd, lr: []}\n",
+                          "grid.yaml"),
+               builtin);
+    FAIL("expected a ConfigError");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()).find("an empty list sweeps over nothing") != std::string::npos);
+    CHECK(e.line() == 7);
+    CHECK(e.key_path() == "stages.model.optimizer.lr");
+  }
+}
