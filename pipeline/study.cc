@@ -226,6 +226,10 @@ Study ParseStudy(const std::string& text, const std::string& file_name) {
         Fail(study, "`stages` is a map from stage name to {type: ..., ...}", mark, key);
       }
       for (auto s = it->second.begin(); s != it->second.end(); ++s) {
+        if (s->first.IsNull()) {  // `~:` or `null:` would become a stage named "null"
+          Fail(study, "a stage name may not be null (~ or null); give it a name",
+               ToMark(s->first.Mark()), "stages");
+        }
         const std::string name = s->first.as<std::string>();
         if (study.FindStage(name)) {
           Fail(study, "duplicate stage name", ToMark(s->first.Mark()), "stages." + name);

@@ -164,6 +164,10 @@ TEST_CASE("names must say something: an empty study, stage or variant name is re
     CHECK(Says(e, "a stage name is empty"));
     CHECK(e.line() == 2);
   }
+  SECTION("null stage") {
+    CHECK(Says(ParseError("stages:\n  ~: {type: constant}\n"), "may not be null"));
+    CHECK(Says(ParseError("stages:\n  null: {type: constant}\n"), "may not be null"));
+  }
   SECTION("blank stage") {
     CHECK(Says(ParseError("stages:\n  '  ': {type: constant}\n"), "is empty"));
   }
