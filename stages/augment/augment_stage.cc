@@ -220,7 +220,8 @@ pipeline::StageType AugmentStage() {
           .Items(TransformsParam("transforms", "the transforms of one copy")),
       ParamSpec::Int("copies", 1, "augmented copies made of each selected image (0 with "
                                   "keep_original: pass the data through, e.g. as a variant)")
-          .Min(0),
+          .Min(0)
+          .Max(1000),
       ParamSpec::Bool("keep_original", true,
                       "output the originals followed by the copies (false: copies only)"),
       ParamSpec::List("classes", pipeline::Json::array(),
