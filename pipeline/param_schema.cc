@@ -358,15 +358,25 @@ std::string DescribeParam(const ParamSpec& spec) {
     out << " of " << (item.tag.empty() ? DescribeParam(item) : "{" + item.tag + ": ...}");
   }
   const char* low = spec.min_exclusive ? " > " : " >= ";
+  // Integer bounds as integers (9223372036854775807, not 9.22337e+18).
+  auto bound = [&](double value) {
+    std::ostringstream text;
+    if (spec.type == ParamType::kInt) {
+      text << IntText(value);
+    } else {
+      text << value;
+    }
+    return text.str();
+  };
   if (spec.type == ParamType::kList && spec.min) {
     out << " (at least " << *spec.min << ")";
   } else if (spec.min && spec.max) {
-    out << " in " << (spec.min_exclusive ? "(" : "[") << *spec.min << ", " << *spec.max
+    out << " in " << (spec.min_exclusive ? "(" : "[") << bound(*spec.min) << ", " << bound(*spec.max)
         << (spec.max_exclusive ? ")" : "]");
   } else if (spec.min) {
-    out << low << *spec.min;
+    out << low << bound(*spec.min);
   } else if (spec.max) {
-    out << (spec.max_exclusive ? " < " : " <= ") << *spec.max;
+    out << (spec.max_exclusive ? " < " : " <= ") << bound(*spec.max);
   }
   if (spec.type == ParamType::kRange && spec.range_scalar == RangeScalar::kSymmetric) {
     out << " (or r for [-r, r])";
