@@ -109,18 +109,36 @@ void WriteArtifactFile(const Artifact& artifact, const std::string& path, bool s
   out.Finish(sync);
 }
 
-Artifact ReadArtifactFile(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+namespace {
+
+using FilePtr = std::unique_ptr<FILE, int (*)(FILE*)>;
+using HashState = std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)>;
+
+// Opens an artifact file for reading; `size` gets its length. Throws DataError when it cannot
+// be opened or is too short to be one.
+FilePtr OpenArtifact(const std::string& path, int64_t* size) {
+  FilePtr file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) throw DataError(std::string("cannot open: ") + std::strerror(errno), path);
   std::fseek(file.get(), 0, SEEK_END);
-  const int64_t size = std::ftell(file.get());
+  *size = std::ftell(file.get());
   std::fseek(file.get(), 0, SEEK_SET);
-  if (size < 32) throw DataError("file too short to be an artifact", path, size);
+  if (*size < 32) throw DataError("file too short to be an artifact", path, *size);
+  return file;
+}
 
-  XXH3_state_t* state = XXH3_createState();
-  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state_guard(state,
-                                                                             &XXH3_freeState);
-  XXH3_64bits_reset(state);
+HashState NewHashState() {
+  HashState state(XXH3_createState(), &XXH3_freeState);
+  XXH3_64bits_reset(state.get());
+  return state;
+}
+
+}  // namespace
+
+Artifact ReadArtifactFile(const std::string& path) {
+  int64_t size = 0;
+  const FilePtr file = OpenArtifact(path, &size);
+  const HashState state_guard = NewHashState();
+  XXH3_state_t* state = state_guard.get();
   auto read = [&](void* dst, size_t n, int64_t at) {
     if (std::fread(dst, 1, n, file.get()) != n) throw DataError("unexpected end of file", path, at);
     XXH3_64bits_update(state, dst, n);
@@ -173,17 +191,10 @@ Artifact ReadArtifactFile(const std::string& path) {
 }
 
 void VerifyArtifactFile(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) throw DataError(std::string("cannot open: ") + std::strerror(errno), path);
-  std::fseek(file.get(), 0, SEEK_END);
-  const int64_t size = std::ftell(file.get());
-  std::fseek(file.get(), 0, SEEK_SET);
-  if (size < 32) throw DataError("file too short to be an artifact", path, size);
-
-  XXH3_state_t* state = XXH3_createState();
-  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> state_guard(state,
-                                                                             &XXH3_freeState);
-  XXH3_64bits_reset(state);
+  int64_t size = 0;
+  const FilePtr file = OpenArtifact(path, &size);
+  const HashState state_guard = NewHashState();
+  XXH3_state_t* state = state_guard.get();
   std::vector<char> buffer(1 << 20);
   for (int64_t left = size - 16; left > 0;) {
     const size_t n = static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(buffer.size())));
