@@ -6,6 +6,7 @@
 #include "stages/evaluate/classifier_eval.h"
 #include "stages/evaluate/cluster_eval.h"
 #include "stages/evaluate/gmm_bayes_stage.h"
+#include "stages/evaluate/sample_quality_stage.h"
 #include "stages/load/blobs.h"
 #include "stages/load/csv_loader.h"
 #include "stages/load/gmm_generator.h"
@@ -27,7 +28,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
       IdxLoaderStage(), BlobsStage(), PcaStage(), KMeansStage(), ClusterEvalStage(),
       MnistLoaderStage(),
       GmmStage(),
-      GmmBayesStage(),
+      GmmBayesStage(), SampleQualityStage(),
       CsvLoaderStage(),
       NpyLoaderStage(),
       GmmGeneratorStage(),
