@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "pipeline/errors.h"
+#include "stages/train/nn/gaussian_sample.h"
 #include "stages/train/nn/loss.h"
 
 namespace stages {
@@ -105,6 +106,46 @@ class AutoencodeObjective : public TrainingObjective {
   bool logits_;
 };
 
+// A VAE: the autoencoder's bce on logits, summed per image instead of averaged per pixel, plus
+// the KL divergence of its gaussian_sample layer.
+class VaeObjective : public AutoencodeObjective {
+ public:
+  VaeObjective() : AutoencodeObjective(/*logits=*/true) {}
+
+  std::string task() const override { return "vae"; }
+  std::string loss() const override { return "bce"; }
+
+  void CheckNetwork(const nn::Network& network, const std::string& key_path) const override {
+    AutoencodeObjective::CheckNetwork(network, key_path);
+    if (Sampler(network) == nullptr) {
+      throw ConfigError(key_path + ".layers: a vae needs a gaussian_sample layer between its "
+                        "encoder (ending in a linear layer with out = 2 x latent size) and its "
+                        "decoder");
+    }
+  }
+
+  double BatchLoss(const float* output, const float* x, const int32_t*, int64_t batch,
+                   int64_t width, float* grad, int64_t*) const override {
+    // The mean over pixels times the pixels: the sum per image, averaged over the batch.
+    const double mean = nn::BinaryCrossEntropyWithLogits(output, x, batch * width, grad);
+    if (grad != nullptr) {
+      const float scale = static_cast<float>(width);
+      for (int64_t i = 0; i < batch * width; ++i) grad[i] *= scale;
+    }
+    return mean * static_cast<double>(width);
+  }
+
+  double NetworkLoss(const nn::Network& network) const override {
+    const nn::GaussianSample* sampler = Sampler(network);
+    return sampler != nullptr ? sampler->kl() : 0.0;
+  }
+
+ private:
+  static const nn::GaussianSample* Sampler(const nn::Network& network) {
+    return dynamic_cast<const nn::GaussianSample*>(network.FindLayerOfType("gaussian_sample"));
+  }
+};
+
 }  // namespace
 
 TrainingObjective::~TrainingObjective() = default;
@@ -115,14 +156,15 @@ double TrainingObjective::RunStep(const TrainStep& step) const {
   step.network.ZeroGrad();
   const float* output = step.network.Forward(step.x, step.batch, /*training=*/true);
   const double loss = BatchLoss(output, step.x, step.y, step.batch, step.network.output_size(),
-                                step.grad, step.correct);
+                                step.grad, step.correct) +
+                      NetworkLoss(step.network);
   if (!std::isfinite(loss)) return loss;  // the trainer reports the divergence
   step.network.Backward(step.grad);
   return loss + step.optimizer.Step(step.parameters);
 }
 
 const std::vector<std::string>& ObjectiveNames() {
-  static const std::vector<std::string> names = {"classify", "autoencode"};
+  static const std::vector<std::string> names = {"classify", "autoencode", "vae"};
   return names;
 }
 
@@ -150,8 +192,15 @@ std::unique_ptr<TrainingObjective> MakeObjective(const std::string& task, const 
     }
     return std::make_unique<AutoencodeObjective>(loss == "bce");
   }
-  throw ConfigError(key_path + ".task: unknown task '" + task + "'; expected classify or "
-                    "autoencode");
+  if (task == "vae") {
+    if (loss != "auto" && loss != "bce") {
+      throw ConfigError(key_path + ".loss: loss '" + loss + "' does not fit task 'vae' (a VAE "
+                        "uses bce on logits plus its KL term)");
+    }
+    return std::make_unique<VaeObjective>();
+  }
+  throw ConfigError(key_path + ".task: unknown task '" + task + "'; expected classify, "
+                    "autoencode or vae");
 }
 
 }  // namespace stages

@@ -11,6 +11,9 @@
 //               class-weighted); reports accuracy
 //   autoencode  the network reproduces its input: mse, or bce on logits (the reconstruction is
 //               then sigmoid(output))
+//   vae         a variational autoencoder: the network has one gaussian_sample layer and ends
+//               in logits; loss per image in nats = the per-pixel binary cross-entropy summed
+//               over the image + the sampling layer's KL term (PyTorch's VAE example)
 //
 // Objectives are immutable after construction and thread-safe.
 
@@ -62,8 +65,13 @@ class TrainingObjective {
   virtual double BatchLoss(const float* output, const float* x, const int32_t* y, int64_t batch,
                            int64_t width, float* grad, int64_t* correct) const = 0;
 
-  // One update: forward in training mode, BatchLoss, backward, the optimiser's step. Returns the
-  // loss including the optimiser's penalties.
+  // A loss term the network computes itself in its last forward pass (a VAE's KL divergence),
+  // added to BatchLoss by the trainer in training and evaluation; its gradient is the
+  // network's own (added in its backward pass). Default 0.
+  virtual double NetworkLoss(const nn::Network& network) const { return 0; }
+
+  // One update: forward in training mode, BatchLoss + NetworkLoss, backward, the optimiser's
+  // step. Returns the loss including the optimiser's penalties.
   virtual double RunStep(const TrainStep& step) const;
 };
 

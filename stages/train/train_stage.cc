@@ -355,8 +355,9 @@ pipeline::StageType TrainStage() {
       nn::LayersParam("layers",
                       "the network, e.g. [{type: conv, out: 32, kernel: 3}, {type: relu}, "
                       "{type: flatten}, {type: linear, out: 10}]"),
-      ParamSpec::String("task", "classify", "the objective: classify (labels y) or autoencode "
-                                            "(reproduce x)")
+      ParamSpec::String("task", "classify", "the objective: classify (labels y), autoencode "
+                                            "(reproduce x) or vae (a variational autoencoder "
+                                            "with a gaussian_sample layer)")
           .Choices(ObjectiveNames()),
       ParamSpec::String("loss", "auto",
                         "auto (cross_entropy for classifiers, mse for autoencoders), "

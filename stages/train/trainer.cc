@@ -167,8 +167,9 @@ Evaluation Trainer::Evaluate(const TrainData& data) {
     const float* x = data.x->f32() + start * row;
     const float* output = network_->Forward(x, batch, /*training=*/false);
     const int32_t* y = classify ? data.y->i32() + start : nullptr;
-    loss_sum += objective_->BatchLoss(output, x, y, batch, network_->output_size(), nullptr,
-                                      accuracy ? &correct : nullptr) *
+    loss_sum += (objective_->BatchLoss(output, x, y, batch, network_->output_size(), nullptr,
+                                       accuracy ? &correct : nullptr) +
+                 objective_->NetworkLoss(*network_)) *
                 static_cast<double>(batch);
   }
   evaluation.loss = n ? loss_sum / static_cast<double>(n) : 0;

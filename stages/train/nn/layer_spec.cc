@@ -11,6 +11,7 @@
 #include "stages/train/nn/conv_transpose2d.h"
 #include "stages/train/nn/dropout.h"
 #include "stages/train/nn/eltwise.h"
+#include "stages/train/nn/gaussian_sample.h"
 #include "stages/train/nn/linear.h"
 #include "stages/train/nn/pool2d.h"
 #include "stages/train/nn/reshape.h"
@@ -97,6 +98,7 @@ std::unique_ptr<Layer> MakeLayer(const std::string& type, const std::string& nam
   if (type == "tanh") return std::make_unique<Eltwise>(name, Activation::kTanh);
   if (type == "dropout") return std::make_unique<Dropout>(name, Float(spec, "p"));
   if (type == "flatten") return std::make_unique<Reshape>(name, Dims());
+  if (type == "gaussian_sample") return std::make_unique<GaussianSample>(name);
   return std::make_unique<Reshape>(name, spec.at("shape").get<Dims>());  // reshape
 }
 
@@ -146,6 +148,10 @@ ParamSpec LayersParam(const std::string& name, const std::string& help) {
                                            .Min(0)
                                            .Below(1)}),
                    ParamSpec::Variant("flatten", "one vector per example", {}),
+                   ParamSpec::Variant("gaussian_sample",
+                                      "VAE reparameterisation: [mu, log_var] -> mu + "
+                                      "exp(log_var / 2) eps in training, mu in inference",
+                                      {}),
                    ParamSpec::Variant(
                        "reshape", "a new per-example shape",
                        {ParamSpec::List("shape", nullptr, "per-example shape, e.g. [32, 7, 7]")

@@ -6,6 +6,7 @@
 
 #include "pipeline/errors.h"
 #include "stages/train/nn/dropout.h"
+#include "stages/train/nn/gaussian_sample.h"
 #include "stages/train/nn/eltwise.h"
 #include "stages/train/nn/reshape.h"
 
@@ -285,10 +286,23 @@ std::vector<std::string> Network::LoadStateDict(
 }
 
 void Network::SeedDropout(const pipeline::Rng& rng) {
-  uint64_t k = 0;
+  // Sampling layers take streams of their own, far from the dropout layers' (which keep the
+  // numbering they always had).
+  constexpr uint64_t kSampleStreams = 1u << 20;
+  uint64_t k = 0, s = 0;
   for (const auto& layer : layers_) {
     if (auto* dropout = dynamic_cast<Dropout*>(layer.get())) dropout->Seed(rng.Fork(k++));
+    if (auto* sample = dynamic_cast<GaussianSample*>(layer.get())) {
+      sample->Seed(rng.Fork(kSampleStreams + s++));
+    }
   }
+}
+
+const Layer* Network::FindLayerOfType(const std::string& type) const {
+  for (const auto& layer : layers_) {
+    if (layer->type() == type) return layer.get();
+  }
+  return nullptr;
 }
 
 std::vector<float> Network::LayerOutput(const std::string& layer_name) {

@@ -132,8 +132,11 @@ class Network {
   std::vector<std::string> LoadStateDict(const std::map<std::string, pipeline::Tensor>& state,
                                          bool strict = true);
 
-  // Gives dropout layer k the stream rng.Fork(k) (k counts dropout layers from 0).
+  // Gives dropout layer k the stream rng.Fork(k) (k counts dropout layers from 0), and
+  // gaussian_sample layer k the stream rng.Fork(2^20 + k).
   void SeedDropout(const pipeline::Rng& rng);
+  // The first layer of spec type `type`, or nullptr.
+  const Layer* FindLayerOfType(const std::string& type) const;
 
   // The named layer's output of the last Forward, plain [batch, shape...] (e.g. the latent
   // vectors of an autoencoder's bottleneck). Throws ConfigError for an unknown name.

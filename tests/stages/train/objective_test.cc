@@ -97,3 +97,45 @@ TEST_CASE("objectives: the trainer optimises whatever objective it is given",
   CHECK_THROWS_WITH(stages::Trainer(options, pipeline::Rng(2)),
                     Catch::Contains("output must match input"));
 }
+
+TEST_CASE("objectives: a VAE's loss is per image (summed BCE + KL) and falls as it trains",
+          "[objective][train][vae]") {
+  // 16 "pixels" in (0, 1) from two latent factors.
+  pipeline::Rng rng(11);
+  pipeline::Tensor x(pipeline::DType::kFloat32, {96, 16});
+  for (int64_t i = 0; i < 96; ++i) {
+    const double a = rng.Normal(), b = rng.Normal();
+    for (int j = 0; j < 16; ++j) {
+      x.f32()[i * 16 + j] = static_cast<float>(1.0 / (1.0 + std::exp(-(2 * a * std::sin(0.4 * j) +
+                                                                         2 * b * std::cos(0.3 * j)))));
+    }
+  }
+  stages::TrainerOptions options;
+  options.task = "vae";
+  options.layers = Json::array({{{"type", "linear"}, {"out", 32}}, {{"type", "relu"}},
+                                {{"type", "linear"}, {"out", 4}}, {{"type", "gaussian_sample"}},
+                                {{"type", "linear"}, {"out", 32}}, {{"type", "relu"}},
+                                {{"type", "linear"}, {"out", 16}}});
+  options.input_shape = {16};
+  options.epochs = 40;
+  options.batch_size = 16;
+  options.optimizer = {{"optimizer", "adam"}, {"lr", 0.01}};
+  omp_set_num_threads(1);
+  stage_testing::InArena(1, [&] {
+    stages::Trainer trainer(options, pipeline::Rng(4));
+    const stages::TrainData data{&x, nullptr};
+    const double before = trainer.Evaluate(data).loss;
+    // Per image: 16 pixels of binary cross-entropy near ln 2 each at the start, not a mean.
+    CHECK(before > 16 * 0.5);
+    CHECK(before < 16 * 1.5);
+    while (!trainer.finished()) trainer.RunEpoch(data, {});
+    const double after = trainer.Evaluate(data).loss;
+    CHECK(after < before - 0.5);
+    CHECK(trainer.objective().reconstructs());
+    CHECK(trainer.objective().task() == "vae");
+  });
+  // Without a sampling layer it is not a VAE.
+  options.layers = Json::array({{{"type", "linear"}, {"out", 16}}});
+  CHECK_THROWS_WITH(stages::Trainer(options, pipeline::Rng(4)),
+                    Catch::Contains("needs a gaussian_sample layer"));
+}
