@@ -135,6 +135,9 @@ class VaeObjective : public AutoencodeObjective {
     return mean * static_cast<double>(width);
   }
 
+  std::string batch_loss_name() const override { return "reconstruction"; }
+  std::string network_loss_name() const override { return "kl"; }
+
   double NetworkLoss(const nn::Network& network) const override {
     const nn::GaussianSample* sampler = Sampler(network);
     return sampler != nullptr ? sampler->kl() : 0.0;

@@ -69,6 +69,10 @@ class TrainingObjective {
   // added to BatchLoss by the trainer in training and evaluation; its gradient is the
   // network's own (added in its backward pass). Default 0.
   virtual double NetworkLoss(const nn::Network& network) const { return 0; }
+  // The names under which the two parts of the loss are logged per epoch ("reconstruction" and
+  // "kl" for a VAE); empty when the objective has no network loss.
+  virtual std::string batch_loss_name() const { return ""; }
+  virtual std::string network_loss_name() const { return ""; }
 
   // One update: forward in training mode, BatchLoss + NetworkLoss, backward, the optimiser's
   // step. Returns the loss including the optimiser's penalties.

@@ -167,9 +167,11 @@ std::unique_ptr<Trainer> MakeTrainer(pipeline::StageContext& ctx, const TrainerO
 // The epoch loop with its metrics, resumable from the checkpoint in the stage's resume folder.
 class EpochLoop {
  public:
-  EpochLoop(pipeline::StageContext& ctx, bool has_accuracy)
+  EpochLoop(pipeline::StageContext& ctx, const TrainingObjective& objective)
       : ctx_(ctx),
-        accuracy_(has_accuracy),
+        accuracy_(objective.has_accuracy()),
+        batch_part_(objective.batch_loss_name()),
+        network_part_(objective.network_loss_name()),
         checkpoint_path_(ctx.resume_dir().empty() ? std::string()
                                                   : ctx.resume_dir() + "/trainer.art") {}
 
@@ -225,9 +227,11 @@ class EpochLoop {
   void LogEpoch(const EpochResult& r, double seconds, double train_seconds) {
     Log("lr", r.epoch, r.lr);
     Log("train_loss", r.epoch, r.train_loss);
+    LogParts("train_", r.epoch, r.train_loss, r.train_network_loss);
     if (accuracy_) Log("train_accuracy", r.epoch, r.train_accuracy);
     if (r.has_validation) {
       Log("val_loss", r.epoch, r.validation.loss);
+      LogParts("val_", r.epoch, r.validation.loss, r.validation.network_loss);
       if (accuracy_) Log("val_accuracy", r.epoch, r.validation.accuracy);
     }
     Log("epoch_time", r.epoch, seconds);
@@ -236,8 +240,17 @@ class EpochLoop {
     }
   }
 
+  // The loss split into the objective's two parts (a VAE's reconstruction and kl), if it has them.
+  void LogParts(const std::string& prefix, int64_t epoch, double loss, double network_loss) {
+    if (network_part_.empty()) return;
+    Log(prefix + batch_part_, epoch, loss - network_loss);
+    Log(prefix + network_part_, epoch, network_loss);
+  }
+
   pipeline::StageContext& ctx_;
   bool accuracy_;  // the objective reports accuracy
+  std::string batch_part_;
+  std::string network_part_;
   std::string checkpoint_path_;
   std::vector<LoggedMetric> history_;
 };
@@ -308,7 +321,7 @@ void RunTrain(pipeline::StageContext& ctx) {
   }
   ctx.Metric("parameters", static_cast<double>(parameter_count));
 
-  EpochLoop loop(ctx, trainer->objective().has_accuracy());
+  EpochLoop loop(ctx, trainer->objective());
   loop.Resume(trainer, [&] { return MakeTrainer(ctx, options, initial); });
   loop.Run(*trainer, inputs);
   WriteOutput(ctx, *trainer, options, inputs);

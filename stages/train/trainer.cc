@@ -91,7 +91,7 @@ EpochResult Trainer::RunEpoch(const TrainData& train, const TrainData& validatio
   batch_y_.resize(static_cast<size_t>(options_.batch_size));
   grad_.resize(static_cast<size_t>(options_.batch_size * width));
 
-  double loss_sum = 0;
+  double loss_sum = 0, network_sum = 0;
   int64_t correct = 0;
   for (int64_t b = 0; b < batches.count(); ++b) {
     if (options_.max_steps > 0 && steps_done_ >= options_.max_steps) break;
@@ -109,11 +109,14 @@ EpochResult Trainer::RunEpoch(const TrainData& train, const TrainData& validatio
                                  std::to_string(result.lr) + ")");
     }
     loss_sum += loss * static_cast<double>(batch.size);
+    network_sum += objective_->NetworkLoss(*network_) * static_cast<double>(batch.size);
     result.examples += batch.size;
     ++steps_done_;
     if (on_batch) on_batch();
   }
   result.train_loss = result.examples ? loss_sum / static_cast<double>(result.examples) : 0;
+  result.train_network_loss =
+      result.examples ? network_sum / static_cast<double>(result.examples) : 0;
   result.train_accuracy =
       objective_->has_accuracy() && result.examples
           ? static_cast<double>(correct) / static_cast<double>(result.examples)
@@ -160,19 +163,22 @@ Evaluation Trainer::Evaluate(const TrainData& data) {
   const nn::ScopedFlushDenormals flush_denormals;
   nn::FlushDenormalsInOpenMpThreads();
   Evaluation evaluation;
-  double loss_sum = 0;
+  double loss_sum = 0, network_sum = 0;
   int64_t correct = 0;
   for (int64_t start = 0; start < n; start += options_.eval_batch_size) {
     const int64_t batch = std::min(options_.eval_batch_size, n - start);
     const float* x = data.x->f32() + start * row;
     const float* output = network_->Forward(x, batch, /*training=*/false);
     const int32_t* y = classify ? data.y->i32() + start : nullptr;
+    const double network_loss = objective_->NetworkLoss(*network_);
     loss_sum += (objective_->BatchLoss(output, x, y, batch, network_->output_size(), nullptr,
                                        accuracy ? &correct : nullptr) +
-                 objective_->NetworkLoss(*network_)) *
+                 network_loss) *
                 static_cast<double>(batch);
+    network_sum += network_loss * static_cast<double>(batch);
   }
   evaluation.loss = n ? loss_sum / static_cast<double>(n) : 0;
+  evaluation.network_loss = n ? network_sum / static_cast<double>(n) : 0;
   evaluation.accuracy = accuracy && n ? static_cast<double>(correct) / static_cast<double>(n)
                                       : std::numeric_limits<double>::quiet_NaN();
   return evaluation;

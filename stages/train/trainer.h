@@ -77,6 +77,7 @@ struct TrainData {
 
 struct Evaluation {
   double loss = 0;
+  double network_loss = 0;  // of loss: the objective's NetworkLoss part (a VAE's KL)
   double accuracy = 0;  // classify only; NaN for autoencoders
 };
 
@@ -84,6 +85,7 @@ struct EpochResult {
   int64_t epoch = 0;  // 1-based
   double lr = 0;
   double train_loss = 0;
+  double train_network_loss = 0;  // of train_loss: the objective's NetworkLoss part
   double train_accuracy = 0;  // NaN for autoencoders
   bool has_validation = false;
   Evaluation validation;

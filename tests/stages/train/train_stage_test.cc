@@ -418,3 +418,37 @@ TEST_CASE("train discards a resume checkpoint it cannot load, and says so", "[tr
   CHECK(Steps(Rows(harness, "train_loss")) == std::vector<int64_t>{1, 2});
   CHECK(harness.metrics().Values("train_loss").front() != 9.0);
 }
+
+TEST_CASE("train with task vae logs its loss split into reconstruction and kl per epoch",
+          "[train_stage][train][vae]") {
+  omp_set_num_threads(kThreads);
+  pipeline::Rng rng(21);
+  pipeline::Tensor x(pipeline::DType::kFloat32, {64, 16});
+  for (int64_t i = 0; i < x.size(); ++i) x.f32()[i] = static_cast<float>(rng.Uniform());
+  const pipeline::ArtifactPtr data = stage_testing::MakeArtifact({{"x", std::move(x)}});
+  StageHarness harness(stages::TrainStage());
+  const pipeline::Artifact& model = harness.Run(
+      {{"task", "vae"},
+       {"epochs", 3},
+       {"batch_size", 16},
+       {"latent", "z"},
+       {"layers", Json::array({{{"type", "linear"}, {"out", 8}},
+                               {{"type", "gaussian_sample"}, {"name", "z"}},
+                               {{"type", "linear"}, {"out", 16}}})}},
+      {data, data}, 42, kThreads);
+  for (const char* prefix : {"train_", "val_"}) {
+    const std::vector<double> loss = harness.metrics().Values(std::string(prefix) + "loss");
+    const std::vector<double> kl = harness.metrics().Values(std::string(prefix) + "kl");
+    const std::vector<double> reconstruction =
+        harness.metrics().Values(std::string(prefix) + "reconstruction");
+    REQUIRE(loss.size() == 3);
+    REQUIRE(kl.size() == 3);
+    REQUIRE(reconstruction.size() == 3);
+    for (size_t e = 0; e < 3; ++e) {
+      CHECK(kl[e] >= 0);
+      CHECK(reconstruction[e] + kl[e] == Approx(loss[e]).epsilon(1e-12));
+    }
+  }
+  CHECK(stages::ReadModel(model).task == "vae");
+  CHECK(harness.metrics().Values("train_accuracy").empty());
+}
