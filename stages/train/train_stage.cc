@@ -1,6 +1,9 @@
 #include "stages/train/train_stage.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -11,6 +14,7 @@
 #include "pipeline/artifact_io.h"
 #include "pipeline/clock.h"
 #include "pipeline/errors.h"
+#include "stages/augment/image_grid.h"
 #include "stages/train/early_stopping.h"
 #include "stages/train/lr_schedule.h"
 #include "stages/train/model_artifact.h"
@@ -164,6 +168,83 @@ std::unique_ptr<Trainer> MakeTrainer(pipeline::StageContext& ctx, const TrainerO
   return trainer;
 }
 
+// A VAE's samples after chosen epochs: one fixed batch of standard-normal latent vectors (drawn
+// once from the stage's seed), decoded after each listed epoch into an 8 x 8 grid, so grids of
+// different epochs compare like for like. Written to the resume folder when there is one (and
+// copied into the output at the end), so grids made before an interruption survive it.
+class SampleGrids {
+ public:
+  static constexpr int64_t kSamples = 64;
+
+  SampleGrids(pipeline::StageContext& ctx, Trainer& trainer)
+      : ctx_(ctx), folder_(ctx.resume_dir()) {
+    for (const pipeline::Json& e : ctx.params().Get("sample_epochs")) {
+      epochs_.push_back(e.get<int64_t>());
+    }
+    if (epochs_.empty()) return;
+    if (!folder_.empty()) std::filesystem::create_directories(folder_);
+    const nn::Layer* sampler = trainer.network().FindLayerOfType("gaussian_sample");
+    const nn::Dims& shape = trainer.options().input_shape;
+    if (sampler == nullptr || !trainer.objective().reconstructs()) {
+      throw pipeline::ConfigError("train.sample_epochs: samples need a generative objective "
+                                  "(task: vae)");
+    }
+    layer_ = sampler->name();
+    height_ = shape.size() == 3 ? shape[1] : static_cast<int64_t>(std::lround(std::sqrt(
+                                                 static_cast<double>(nn::Product(shape)))));
+    width_ = nn::Product(shape) / std::max<int64_t>(1, height_);
+    channels_ = shape.size() == 3 ? shape[0] : 1;
+    const int64_t latent = nn::Product(trainer.network().LayerOutputShape(layer_));
+    pipeline::Rng rng = ctx.rng().Fork(kNoiseStream);
+    noise_.resize(static_cast<size_t>(kSamples * latent));
+    for (float& v : noise_) v = static_cast<float>(rng.Normal());
+  }
+
+  void AfterEpoch(Trainer& trainer, int64_t epoch) {
+    if (std::find(epochs_.begin(), epochs_.end(), epoch) == epochs_.end()) return;
+    if (channels_ * height_ * width_ != trainer.network().output_size() ||
+        (channels_ != 1 && channels_ != 3)) {
+      return;  // not an image the grid can draw
+    }
+    const float* out = trainer.network().ForwardAfter(layer_, noise_.data(), kSamples);
+    const int64_t size = trainer.network().output_size();
+    std::vector<std::vector<Image>> rows(8);
+    for (int64_t k = 0; k < kSamples; ++k) {
+      Image image(channels_, height_, width_);
+      for (int64_t i = 0; i < size; ++i) {
+        image.pixels[static_cast<size_t>(i)] = trainer.objective().Reconstruction(out[k * size + i]);
+      }
+      rows[static_cast<size_t>(k / 8)].push_back(std::move(image));
+    }
+    char name[64];
+    std::snprintf(name, sizeof name, "samples_epoch_%03lld.png", static_cast<long long>(epoch));
+    WriteImageGridPng(folder_.empty() ? ctx_.FilePath(name, "png") : folder_ + "/" + name, rows);
+  }
+
+  // Copies the grids kept in the resume folder into the output.
+  void Finish() {
+    if (folder_.empty()) return;
+    for (const int64_t epoch : epochs_) {
+      char name[64];
+      std::snprintf(name, sizeof name, "samples_epoch_%03lld.png", static_cast<long long>(epoch));
+      const std::string kept = folder_ + "/" + name;
+      if (std::filesystem::exists(kept)) {
+        std::filesystem::copy_file(kept, ctx_.FilePath(name, "png"),
+                                   std::filesystem::copy_options::overwrite_existing);
+      }
+    }
+  }
+
+ private:
+  static constexpr uint64_t kNoiseStream = 0x5a4d;  // a fork of the stage's rng of its own
+  pipeline::StageContext& ctx_;
+  std::string folder_;
+  std::vector<int64_t> epochs_;
+  std::string layer_;
+  int64_t channels_ = 1, height_ = 0, width_ = 0;
+  std::vector<float> noise_;
+};
+
 // The epoch loop with its metrics, resumable from the checkpoint in the stage's resume folder.
 class EpochLoop {
  public:
@@ -195,7 +276,7 @@ class EpochLoop {
     for (const LoggedMetric& m : saved->history) Log(m.name, m.step, m.value);
   }
 
-  void Run(Trainer& trainer, const TrainInputs& inputs) {
+  void Run(Trainer& trainer, const TrainInputs& inputs, SampleGrids& grids) {
     pipeline::Clock& clock = ctx_.clock();
     double last_save = clock.MonotonicSeconds();
     while (!trainer.finished()) {
@@ -207,6 +288,7 @@ class EpochLoop {
       });
       const double end = clock.MonotonicSeconds();
       LogEpoch(r, end - start, train_end - start);
+      grids.AfterEpoch(trainer, r.epoch);
       // Save progress every few seconds of training (not after the last epoch: the stage is
       // about to finish, and its output replaces the checkpoint).
       if (!checkpoint_path_.empty() && !trainer.finished() &&
@@ -323,7 +405,9 @@ void RunTrain(pipeline::StageContext& ctx) {
 
   EpochLoop loop(ctx, trainer->objective());
   loop.Resume(trainer, [&] { return MakeTrainer(ctx, options, initial); });
-  loop.Run(*trainer, inputs);
+  SampleGrids grids(ctx, *trainer);
+  loop.Run(*trainer, inputs, grids);
+  grids.Finish();
   WriteOutput(ctx, *trainer, options, inputs);
 }
 
@@ -341,6 +425,13 @@ void CheckTrainParams(const pipeline::Params& params) {
   };
   as("loss", [&] {
     MakeObjective(params.GetString("task"), params.GetString("loss"), 0, {}, "train");
+  });
+  as("sample_epochs", [&] {
+    if (!params.Get("sample_epochs").empty() &&
+        !MakeObjective(params.GetString("task"), params.GetString("loss"), 0, {}, "train")
+             ->reconstructs()) {
+      throw pipeline::ConfigError("samples need a generative objective (task: vae)");
+    }
   });
   as("layers", [&] { nn::ParseLayerSpecs(params.Get("layers"), "layers"); });
   double lr = 0.01;
@@ -405,6 +496,10 @@ pipeline::StageType TrainStage() {
       ParamSpec::String("keep", "best", "checkpoint to output: best (the policy's chosen "
                                         "epoch) or last")
           .Choices({"best", "last"}),
+      ParamSpec::List("sample_epochs", Json::array(),
+                      "vae: after these epochs, write samples_epoch_<e>.png, an 8 x 8 grid "
+                      "decoded from one fixed seeded noise batch (the same in every epoch)")
+          .Items(ParamSpec::Int("epoch", nullptr, "an epoch").Min(1)),
   };
   type.run = RunTrain;
   type.check = CheckTrainParams;

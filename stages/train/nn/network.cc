@@ -316,6 +316,23 @@ std::vector<float> Network::LayerOutput(const std::string& layer_name) {
   return values;
 }
 
+const float* Network::ForwardAfter(const std::string& layer_name, const float* values,
+                                   int64_t batch) {
+  if (batch != batch_) Build(batch);
+  const size_t index = LayerIndex(layer_name);
+  dnnl::memory target = layers_[index]->output();
+  const dnnl::memory::desc plain = PlainDesc(target.get_desc().dims());
+  dnnl::memory source(plain, device_.engine, const_cast<float*>(values));
+  dnnl::reorder(source, target).execute(device_.stream, source, target);
+  for (size_t i = index + 1; i < layers_.size(); ++i) layers_[i]->Forward(/*training=*/false);
+  if (!output_aliased_) {
+    dnnl::memory last = layers_.back()->output();
+    output_reorder_.execute(device_.stream, last, output_);
+  }
+  device_.stream.wait();
+  return Data(output_);
+}
+
 Dims Network::LayerOutputShape(const std::string& layer_name) const {
   return shapes_[LayerIndex(layer_name)];
 }

@@ -141,6 +141,11 @@ class Network {
   // The named layer's output of the last Forward, plain [batch, shape...] (e.g. the latent
   // vectors of an autoencoder's bottleneck). Throws ConfigError for an unknown name.
   std::vector<float> LayerOutput(const std::string& layer_name);
+
+  // Runs only the layers after `layer_name` in inference mode, as if that layer had output
+  // `values` ([batch, its shape...] plain; batch must be the network's current batch size) —
+  // a VAE's decoder on chosen latent vectors. Returns the network's output as Forward does.
+  const float* ForwardAfter(const std::string& layer_name, const float* values, int64_t batch);
   // Per-example output shape of the named layer.
   Dims LayerOutputShape(const std::string& layer_name) const;
 

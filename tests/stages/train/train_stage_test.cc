@@ -452,3 +452,36 @@ TEST_CASE("train with task vae logs its loss split into reconstruction and kl pe
   CHECK(stages::ReadModel(model).task == "vae");
   CHECK(harness.metrics().Values("train_accuracy").empty());
 }
+
+TEST_CASE("a vae writes an 8 x 8 grid of samples after each listed epoch, the same for the same seed",
+          "[train_stage][train][vae]") {
+  omp_set_num_threads(kThreads);
+  pipeline::Rng rng(22);
+  pipeline::Tensor x(pipeline::DType::kFloat32, {64, 1, 4, 4});
+  for (int64_t i = 0; i < x.size(); ++i) x.f32()[i] = static_cast<float>(rng.Uniform());
+  const pipeline::ArtifactPtr data = stage_testing::MakeArtifact({{"x", std::move(x)}});
+  const Json params = {{"task", "vae"},
+                       {"epochs", 3},
+                       {"batch_size", 16},
+                       {"sample_epochs", {1, 3}},
+                       {"layers", Json::array({{{"type", "flatten"}},
+                                               {{"type", "linear"}, {"out", 8}},
+                                               {{"type", "gaussian_sample"}},
+                                               {{"type", "linear"}, {"out", 16}}})}};
+  FileRun first(stages::TrainStage());
+  first.Run(params, {data});
+  CHECK(first.Recorded("samples_epoch_001.png"));
+  CHECK(first.Recorded("samples_epoch_003.png"));
+  CHECK_FALSE(first.Recorded("samples_epoch_002.png"));
+  // The grids of two epochs differ (the decoder trained), and the same seed repeats them.
+  CHECK(first.Read("samples_epoch_001.png") != first.Read("samples_epoch_003.png"));
+  FileRun second(stages::TrainStage());
+  second.Run(params, {data});
+  CHECK(second.Read("samples_epoch_003.png") == first.Read("samples_epoch_003.png"));
+  // A classifier has nothing to sample.
+  FileRun classifier(stages::TrainStage());
+  Json classify = TrainParams(1);
+  classify["sample_epochs"] = {1};
+  CHECK_THROWS_WITH(classifier.Run(classify, {Quadrants(32, 1, 0.5)}),
+                    Catch::Contains("generative objective"));
+}
