@@ -26,6 +26,18 @@ pipeline::Grid Expand(const std::string& text) {
   return ExpandGrid(ParseStudy(text, "grid.yaml"), Registry());
 }
 
+// The ConfigError expanding `text` against the built-in stage types gives (file `file`).
+ConfigError BuiltinExpandError(const std::string& text, const std::string& file) {
+  static const pipeline::StageRegistry builtin(stages::BuiltinStages());
+  try {
+    ExpandGrid(ParseStudy(text, file), builtin);
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  FAIL("expected a ConfigError for " << text);
+  throw;
+}
+
 ConfigError ExpandError(const std::string& text) {
   try {
     Expand(text);
@@ -191,16 +203,7 @@ TEST_CASE("lists inside an object parameter expand into one object per combinati
 
 TEST_CASE("a stage type's own check reports mistakes inside structured parameters with the line",
           "[grid]") {
-  static const pipeline::StageRegistry builtin(stages::BuiltinStages());
-  auto expand_error = [&](const std::string& text) -> ConfigError {
-    try {
-      ExpandGrid(ParseStudy(text, "nets.yaml"), builtin);
-    } catch (const ConfigError& e) {
-      return e;
-    }
-    FAIL("expected a ConfigError");
-    throw;
-  };
+  auto expand_error = [](const std::string& text) { return BuiltinExpandError(text, "nets.yaml"); };
   const ConfigError layer = expand_error(
       "stages:\n"
       "  data: {type: blobs}\n"
@@ -324,15 +327,7 @@ TEST_CASE("numbers that would be accepted wrongly are configuration errors", "[g
 TEST_CASE("constraints between parameters are checked at expansion, not when each run runs",
           "[grid][hostile]") {
   static const pipeline::StageRegistry builtin(stages::BuiltinStages());
-  auto expand_error = [&](const std::string& text) -> ConfigError {
-    try {
-      ExpandGrid(ParseStudy(text, "checks.yaml"), builtin);
-    } catch (const ConfigError& e) {
-      return e;
-    }
-    FAIL("expected a ConfigError for " << text);
-    throw;
-  };
+  auto expand_error = [](const std::string& text) { return BuiltinExpandError(text, "checks.yaml"); };
   const ConfigError sum = expand_error(
       "stages:\n  g: {type: gmm_generator, components: 2,\n      weights: [0.5, 0.4]}\n");
   CHECK(sum.key_path() == "stages.g.weights");
