@@ -336,6 +336,7 @@ void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
   for (const Axis& axis : axes) swept.insert(axis.paths.begin(), axis.paths.end());
   CheckRunCount(study, variant, axes, marks, grid.runs.size(), max_runs);
 
+  std::vector<std::set<std::string>> checked(study.stages.size());
   // Mixed-radix walk; the last axis varies fastest.
   std::vector<size_t> counter(axes.size(), 0);
   while (true) {
@@ -358,7 +359,11 @@ void ExpandOne(const Study& study, const std::vector<const StageType*>& types,
           params[it.key().substr(prefix.size())] = it.value();
         }
       }
-      CheckStageParams(study, stage, *types[s], params, marks);
+      // Many runs share a stage's parameters (a sweep over another stage): check each
+      // distinct set once, the check may build whole networks.
+      if (types[s]->check && checked[s].insert(params.dump()).second) {
+        CheckStageParams(study, stage, *types[s], params, marks);
+      }
       run.stage_params.push_back(std::move(params));
     }
     if (!variant.empty()) flat["variant"] = variant;
