@@ -19,6 +19,8 @@ void PutModel(pipeline::Artifact& artifact, const ModelDescription& model,
   description["loss"] = model.loss;
   description["classes"] = model.classes;
   description["latent"] = model.latent;
+  if (!model.example_shape.empty()) description["example_shape"] = model.example_shape;
+  if (!model.settings.is_null()) description["settings"] = model.settings;
   artifact.meta()["model"] = description;
 }
 
@@ -40,6 +42,10 @@ ModelDescription ReadModel(const pipeline::Artifact& artifact) {
     model.loss = description.at("loss").get<std::string>();
     model.classes = description.at("classes").get<int64_t>();
     model.latent = description.value("latent", std::string());
+    if (description.contains("example_shape")) {
+      model.example_shape = description["example_shape"].get<nn::Dims>();
+    }
+    if (description.contains("settings")) model.settings = description["settings"];
   } catch (const nlohmann::json::exception& error) {
     throw pipeline::StageError(std::string("the model's description is damaged: ") +
                                error.what());
@@ -50,7 +56,7 @@ ModelDescription ReadModel(const pipeline::Artifact& artifact) {
 
 std::unique_ptr<TrainingObjective> ModelObjective(const ModelDescription& model) {
   try {
-    return MakeObjective(model.task, model.loss, model.classes, {}, "model");
+    return MakeObjective(model.task, model.loss, model.classes, {}, "model", model.settings);
   } catch (const pipeline::ConfigError& error) {
     throw pipeline::StageError(std::string("the model's description is damaged: ") +
                                error.what());

@@ -3,7 +3,7 @@
 // every tensor of the network's StateDict under "model/<name>" (plain float32, e.g.
 // "model/conv1.weight") and describes the network in meta["model"]:
 //   {"layers": [...], "input_shape": [1, 28, 28], "task": "classify", "loss": "cross_entropy",
-//    "classes": 10, "latent": "latent", "seed": <init seed>}
+//    "classes": 10, "latent": "latent"}, plus "example_shape" and "settings" for a GAN
 // so `evaluate` and `encode` rebuild the network from it, and another `train` stage starts from
 // it (transfer learning). The class names and other metadata of the training set travel along
 // in meta. Thread-safe: pure functions over their arguments.
@@ -27,6 +27,10 @@ struct ModelDescription {
   std::string loss = "cross_entropy";
   int64_t classes = 0;
   std::string latent;  // the layer whose output is the latent code ("" if none)
+  // Per-example shape of the data it was trained on, when it differs from input_shape (a GAN's
+  // generator takes noise and makes images of this shape); empty otherwise.
+  nn::Dims example_shape;
+  pipeline::Json settings;  // the objective's settings (a GAN's `gan` block); null if none
 };
 
 // Writes the description and the state into `artifact`.

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "pipeline/errors.h"
+#include "stages/train/gan_objective.h"
 #include "stages/train/nn/gaussian_sample.h"
 #include "stages/train/nn/loss.h"
 
@@ -143,6 +144,15 @@ class VaeObjective : public AutoencodeObjective {
     return sampler != nullptr ? sampler->kl() : 0.0;
   }
 
+  // Samples are the decoder's output for latent vectors drawn from the prior N(0, I).
+  int64_t NoiseSize(const nn::Network& network) const override {
+    const nn::GaussianSample* sampler = Sampler(network);
+    return sampler != nullptr ? nn::Product(network.LayerOutputShape(sampler->name())) : 0;
+  }
+  const float* Generate(nn::Network& network, const float* noise, int64_t count) const override {
+    return network.ForwardAfter(Sampler(network)->name(), noise, count);
+  }
+
  private:
   static const nn::GaussianSample* Sampler(const nn::Network& network) {
     return dynamic_cast<const nn::GaussianSample*>(network.FindLayerOfType("gaussian_sample"));
@@ -153,28 +163,67 @@ class VaeObjective : public AutoencodeObjective {
 
 TrainingObjective::~TrainingObjective() = default;
 
+ObjectiveState::~ObjectiveState() = default;
+
 Json TrainingObjective::PolicyConfig(Json config, const std::string&) const { return config; }
+
+std::vector<std::string> TrainingObjective::part_names() const {
+  if (network_loss_name().empty()) return {};
+  return {batch_loss_name(), network_loss_name()};
+}
+
+std::unique_ptr<ObjectiveState> TrainingObjective::MakeState(const nn::Network&,
+                                                             const ObjectiveSetup&) const {
+  return nullptr;
+}
+
+void TrainingObjective::EndEpoch(ObjectiveState*, nn::Network&, int64_t,
+                                 const std::vector<double>&) const {}
+
+const float* TrainingObjective::Generate(nn::Network&, const float*, int64_t) const {
+  throw pipeline::StageError("task '" + task() + "' does not generate samples");
+}
 
 double TrainingObjective::RunStep(const TrainStep& step) const {
   step.network.ZeroGrad();
   const float* output = step.network.Forward(step.x, step.batch, /*training=*/true);
-  const double loss = BatchLoss(output, step.x, step.y, step.batch, step.network.output_size(),
-                                step.grad, step.correct) +
-                      NetworkLoss(step.network);
+  const double batch_loss = BatchLoss(output, step.x, step.y, step.batch,
+                                      step.network.output_size(), step.grad, step.correct);
+  const double network_loss = NetworkLoss(step.network);
+  if (step.parts != nullptr && !network_loss_name().empty()) {
+    step.parts[0] = batch_loss;
+    step.parts[1] = network_loss;
+  }
+  const double loss = batch_loss + network_loss;
   if (!std::isfinite(loss)) return loss;  // the trainer reports the divergence
   step.network.Backward(step.grad);
   return loss + step.optimizer.Step(step.parameters);
 }
 
+double TrainingObjective::EvaluateBatch(nn::Network& network, ObjectiveState*, const float* x,
+                                        const int32_t* y, int64_t, int64_t batch,
+                                        int64_t* correct, double* parts) const {
+  const float* output = network.Forward(x, batch, /*training=*/false);
+  const double batch_loss =
+      BatchLoss(output, x, y, batch, network.output_size(), nullptr, correct);
+  const double network_loss = NetworkLoss(network);
+  if (parts != nullptr && !network_loss_name().empty()) {
+    parts[0] = batch_loss;
+    parts[1] = network_loss;
+  }
+  return batch_loss + network_loss;
+}
+
 const std::vector<std::string>& ObjectiveNames() {
-  static const std::vector<std::string> names = {"classify", "autoencode", "vae"};
+  static const std::vector<std::string> names = {"classify", "autoencode", "vae", "gan"};
   return names;
 }
 
 std::unique_ptr<TrainingObjective> MakeObjective(const std::string& task, const std::string& loss,
                                                  int64_t classes,
                                                  std::vector<float> class_weights,
-                                                 const std::string& key_path) {
+                                                 const std::string& key_path,
+                                                 const Json& settings) {
   const bool known_loss = loss == "auto" || loss == "cross_entropy" || loss == "mse" ||
                           loss == "bce";
   if (!known_loss) {
@@ -202,8 +251,15 @@ std::unique_ptr<TrainingObjective> MakeObjective(const std::string& task, const 
     }
     return std::make_unique<VaeObjective>();
   }
+  if (task == "gan") {
+    if (loss != "auto" && loss != "bce") {
+      throw ConfigError(key_path + ".loss: loss '" + loss + "' does not fit task 'gan' (its "
+                        "discriminator is trained with bce on logits)");
+    }
+    return MakeGanObjective(settings, key_path);
+  }
   throw ConfigError(key_path + ".task: unknown task '" + task + "'; expected classify, "
-                    "autoencode or vae");
+                    "autoencode, vae or gan");
 }
 
 }  // namespace stages

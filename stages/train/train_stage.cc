@@ -51,6 +51,27 @@ int64_t ClassCount(const pipeline::Artifact& data, const pipeline::Tensor& y) {
   return classes;
 }
 
+constexpr const char* kNoDiscriminator =
+    "a GAN needs its discriminator's layers in gan.discriminator, e.g. [{type: flatten}, "
+    "{type: linear, out: 256}, {type: leaky_relu, alpha: 0.2}, {type: linear, out: 1}]";
+
+// The objective's own settings: for a GAN the `gan` block, its discriminator's optimiser
+// defaulting to the generator's; null for the other tasks.
+pipeline::Json ObjectiveSettings(const pipeline::Params& params) {
+  if (params.GetString("task") != "gan") return nullptr;
+  pipeline::Json gan = params.Get("gan");
+  if (!gan.contains("optimizer") || gan["optimizer"].is_null()) {
+    gan["optimizer"] = params.Get("optimizer");
+  }
+  return gan;
+}
+
+// The objective the parameters name, without the data (no classes yet).
+std::unique_ptr<TrainingObjective> ParamsObjective(const pipeline::Params& params) {
+  return MakeObjective(params.GetString("task"), params.GetString("loss"), 0, {}, "train",
+                       ObjectiveSettings(params));
+}
+
 // The stage's inputs: a training set, optionally a validation set and a model to start from.
 struct TrainInputs {
   const pipeline::Artifact* train_set = nullptr;
@@ -103,6 +124,7 @@ TrainerOptions ReadOptions(const pipeline::Params& params, const TrainInputs& in
   options.early_stopping = params.Get("early_stopping");
   options.freeze = StringList(params.Get("freeze"));
   options.trainable = StringList(params.Get("trainable"));
+  options.objective_settings = ObjectiveSettings(params);
 
   const pipeline::Tensor& x = *inputs.train.x;
   options.input_shape = ExampleShape(x);
@@ -168,81 +190,117 @@ std::unique_ptr<Trainer> MakeTrainer(pipeline::StageContext& ctx, const TrainerO
   return trainer;
 }
 
-// A VAE's samples after chosen epochs: one fixed batch of standard-normal latent vectors (drawn
+// A generative model's samples after chosen epochs: one fixed batch of noise vectors (drawn
 // once from the stage's seed), decoded after each listed epoch into an 8 x 8 grid, so grids of
-// different epochs compare like for like. Written to the resume folder when there is one (and
-// copied into the output at the end), so grids made before an interruption survive it.
+// different epochs compare like for like; for objectives that reconstruct their input (a VAE)
+// also 32 originals (the first of the validation set, else of the training set) each above its
+// reconstruction. Written to the resume folder when there is one (and copied into the output at
+// the end), so grids made before an interruption survive it.
 class SampleGrids {
  public:
   static constexpr int64_t kSamples = 64;
+  static constexpr int64_t kOriginals = 32;
 
-  SampleGrids(pipeline::StageContext& ctx, Trainer& trainer)
+  SampleGrids(pipeline::StageContext& ctx, Trainer& trainer, const TrainInputs& inputs)
       : ctx_(ctx), folder_(ctx.resume_dir()) {
     for (const pipeline::Json& e : ctx.params().Get("sample_epochs")) {
       epochs_.push_back(e.get<int64_t>());
     }
     if (epochs_.empty()) return;
     if (!folder_.empty()) std::filesystem::create_directories(folder_);
-    const nn::Layer* sampler = trainer.network().FindLayerOfType("gaussian_sample");
-    const nn::Dims& shape = trainer.options().input_shape;
-    if (sampler == nullptr || !trainer.objective().reconstructs()) {
+    const int64_t noise = trainer.objective().NoiseSize(trainer.network());
+    if (noise == 0) {
       throw pipeline::ConfigError("train.sample_epochs: samples need a generative objective "
-                                  "(task: vae)");
+                                  "(task: vae or gan)");
     }
-    layer_ = sampler->name();
+    const nn::Dims& shape = trainer.options().input_shape;
     height_ = shape.size() == 3 ? shape[1] : static_cast<int64_t>(std::lround(std::sqrt(
                                                  static_cast<double>(nn::Product(shape)))));
     width_ = nn::Product(shape) / std::max<int64_t>(1, height_);
     channels_ = shape.size() == 3 ? shape[0] : 1;
-    const int64_t latent = nn::Product(trainer.network().LayerOutputShape(layer_));
     pipeline::Rng rng = ctx.rng().Fork(kNoiseStream);
-    noise_.resize(static_cast<size_t>(kSamples * latent));
+    noise_.resize(static_cast<size_t>(kSamples * noise));
     for (float& v : noise_) v = static_cast<float>(rng.Normal());
+    if (trainer.objective().reconstructs()) {
+      const pipeline::Tensor& x =
+          inputs.validation.x != nullptr ? *inputs.validation.x : *inputs.train.x;
+      const int64_t count = std::min<int64_t>(kOriginals, x.rows());
+      originals_.assign(x.f32(), x.f32() + count * x.row_size());
+    }
   }
 
   void AfterEpoch(Trainer& trainer, int64_t epoch) {
     if (std::find(epochs_.begin(), epochs_.end(), epoch) == epochs_.end()) return;
-    if (channels_ * height_ * width_ != trainer.network().output_size() ||
-        (channels_ != 1 && channels_ != 3)) {
+    nn::Network& network = trainer.network();
+    const TrainingObjective& objective = trainer.objective();
+    const int64_t size = channels_ * height_ * width_;
+    if (size != network.output_size() || (channels_ != 1 && channels_ != 3)) {
       return;  // not an image the grid can draw
     }
-    const float* out = trainer.network().ForwardAfter(layer_, noise_.data(), kSamples);
-    const int64_t size = trainer.network().output_size();
     std::vector<std::vector<Image>> rows(8);
+    const float* out = objective.Generate(network, noise_.data(), kSamples);
     for (int64_t k = 0; k < kSamples; ++k) {
-      Image image(channels_, height_, width_);
-      for (int64_t i = 0; i < size; ++i) {
-        image.pixels[static_cast<size_t>(i)] = trainer.objective().Reconstruction(out[k * size + i]);
-      }
-      rows[static_cast<size_t>(k / 8)].push_back(std::move(image));
+      rows[static_cast<size_t>(k / 8)].push_back(ToImage(objective, out + k * size, true));
     }
-    char name[64];
-    std::snprintf(name, sizeof name, "samples_epoch_%03lld.png", static_cast<long long>(epoch));
-    WriteImageGridPng(folder_.empty() ? ctx_.FilePath(name, "png") : folder_ + "/" + name, rows);
+    WriteImageGridPng(Path("samples", epoch), rows);
+
+    const int64_t count = static_cast<int64_t>(originals_.size()) / std::max<int64_t>(1, size);
+    if (count == 0) return;
+    const float* recon = network.Forward(originals_.data(), count, /*training=*/false);
+    std::vector<std::vector<Image>> pairs;
+    for (int64_t first = 0; first < count; first += 8) {
+      std::vector<Image> above, below;
+      for (int64_t k = first; k < std::min(count, first + 8); ++k) {
+        above.push_back(ToImage(objective, originals_.data() + k * size, false));
+        below.push_back(ToImage(objective, recon + k * size, true));
+      }
+      pairs.push_back(std::move(above));
+      pairs.push_back(std::move(below));
+    }
+    WriteImageGridPng(Path("reconstructions", epoch), pairs);
   }
 
   // Copies the grids kept in the resume folder into the output.
   void Finish() {
     if (folder_.empty()) return;
     for (const int64_t epoch : epochs_) {
-      char name[64];
-      std::snprintf(name, sizeof name, "samples_epoch_%03lld.png", static_cast<long long>(epoch));
-      const std::string kept = folder_ + "/" + name;
-      if (std::filesystem::exists(kept)) {
-        std::filesystem::copy_file(kept, ctx_.FilePath(name, "png"),
-                                   std::filesystem::copy_options::overwrite_existing);
+      for (const char* kind : {"samples", "reconstructions"}) {
+        const std::string kept = folder_ + "/" + Name(kind, epoch);
+        if (std::filesystem::exists(kept)) {
+          std::filesystem::copy_file(kept, ctx_.FilePath(Name(kind, epoch), "png"),
+                                     std::filesystem::copy_options::overwrite_existing);
+        }
       }
     }
   }
 
  private:
+  static std::string Name(const char* kind, int64_t epoch) {
+    char name[64];
+    std::snprintf(name, sizeof name, "%s_epoch_%03lld.png", kind, static_cast<long long>(epoch));
+    return name;
+  }
+  std::string Path(const char* kind, int64_t epoch) {
+    return folder_.empty() ? ctx_.FilePath(Name(kind, epoch), "png")
+                           : folder_ + "/" + Name(kind, epoch);
+  }
+  // One example as an image; `output`: a network output (mapped to [0, 1] by the objective),
+  // else a data example (already in [0, 1]).
+  Image ToImage(const TrainingObjective& objective, const float* values, bool output) const {
+    Image image(channels_, height_, width_);
+    for (size_t i = 0; i < image.pixels.size(); ++i) {
+      image.pixels[i] = output ? objective.Reconstruction(values[i]) : values[i];
+    }
+    return image;
+  }
+
   static constexpr uint64_t kNoiseStream = 0x5a4d;  // a fork of the stage's rng of its own
   pipeline::StageContext& ctx_;
   std::string folder_;
   std::vector<int64_t> epochs_;
-  std::string layer_;
   int64_t channels_ = 1, height_ = 0, width_ = 0;
   std::vector<float> noise_;
+  std::vector<float> originals_;
 };
 
 // The epoch loop with its metrics, resumable from the checkpoint in the stage's resume folder.
@@ -251,8 +309,7 @@ class EpochLoop {
   EpochLoop(pipeline::StageContext& ctx, const TrainingObjective& objective)
       : ctx_(ctx),
         accuracy_(objective.has_accuracy()),
-        batch_part_(objective.batch_loss_name()),
-        network_part_(objective.network_loss_name()),
+        parts_(objective.part_names()),
         checkpoint_path_(ctx.resume_dir().empty() ? std::string()
                                                   : ctx.resume_dir() + "/trainer.art") {}
 
@@ -309,11 +366,11 @@ class EpochLoop {
   void LogEpoch(const EpochResult& r, double seconds, double train_seconds) {
     Log("lr", r.epoch, r.lr);
     Log("train_loss", r.epoch, r.train_loss);
-    LogParts("train_", r.epoch, r.train_loss, r.train_network_loss);
+    LogParts("train_", r.epoch, r.train_parts);
     if (accuracy_) Log("train_accuracy", r.epoch, r.train_accuracy);
     if (r.has_validation) {
       Log("val_loss", r.epoch, r.validation.loss);
-      LogParts("val_", r.epoch, r.validation.loss, r.validation.network_loss);
+      LogParts("val_", r.epoch, r.validation.parts);
       if (accuracy_) Log("val_accuracy", r.epoch, r.validation.accuracy);
     }
     Log("epoch_time", r.epoch, seconds);
@@ -322,17 +379,17 @@ class EpochLoop {
     }
   }
 
-  // The loss split into the objective's two parts (a VAE's reconstruction and kl), if it has them.
-  void LogParts(const std::string& prefix, int64_t epoch, double loss, double network_loss) {
-    if (network_part_.empty()) return;
-    Log(prefix + batch_part_, epoch, loss - network_loss);
-    Log(prefix + network_part_, epoch, network_loss);
+  // What the objective reports besides the loss (a VAE's reconstruction and kl, a GAN's g_loss,
+  // d_loss, d_real and d_fake).
+  void LogParts(const std::string& prefix, int64_t epoch, const std::vector<double>& values) {
+    for (size_t k = 0; k < parts_.size() && k < values.size(); ++k) {
+      Log(prefix + parts_[k], epoch, values[k]);
+    }
   }
 
   pipeline::StageContext& ctx_;
   bool accuracy_;  // the objective reports accuracy
-  std::string batch_part_;
-  std::string network_part_;
+  std::vector<std::string> parts_;
   std::string checkpoint_path_;
   std::vector<LoggedMetric> history_;
 };
@@ -353,7 +410,9 @@ void WriteOutput(pipeline::StageContext& ctx, Trainer& trained, const TrainerOpt
 
   ModelDescription model;
   model.layers = options.layers;
-  model.input_shape = options.input_shape;
+  model.input_shape = trained.network().input_shape();
+  if (model.input_shape != options.input_shape) model.example_shape = options.input_shape;
+  model.settings = options.objective_settings;
   model.task = objective.task();
   model.loss = objective.loss();
   model.classes = objective.uses_labels() ? options.classes : 0;
@@ -385,9 +444,7 @@ void WriteOutput(pipeline::StageContext& ctx, Trainer& trained, const TrainerOpt
 
 void RunTrain(pipeline::StageContext& ctx) {
   // The objective decides what the data must hold; its classes come from the data below.
-  const bool labels = MakeObjective(ctx.params().GetString("task"), ctx.params().GetString("loss"),
-                                    0, {}, "train")
-                          ->uses_labels();
+  const bool labels = ParamsObjective(ctx.params())->uses_labels();
   const TrainInputs inputs = ReadInputs(ctx, labels);
   const TrainerOptions options = ReadOptions(ctx.params(), inputs);
   const std::map<std::string, pipeline::Tensor> initial = InitialWeights(ctx, inputs);
@@ -405,7 +462,7 @@ void RunTrain(pipeline::StageContext& ctx) {
 
   EpochLoop loop(ctx, trainer->objective());
   loop.Resume(trainer, [&] { return MakeTrainer(ctx, options, initial); });
-  SampleGrids grids(ctx, *trainer);
+  SampleGrids grids(ctx, *trainer, inputs);
   loop.Run(*trainer, inputs, grids);
   grids.Finish();
   WriteOutput(ctx, *trainer, options, inputs);
@@ -423,14 +480,18 @@ void CheckTrainParams(const pipeline::Params& params) {
       throw pipeline::ConfigError(e.what(), "", 0, 0, param);
     }
   };
-  as("loss", [&] {
-    MakeObjective(params.GetString("task"), params.GetString("loss"), 0, {}, "train");
-  });
+  as("loss", [&] { ParamsObjective(params); });
+  if (params.GetString("task") == "gan") {
+    as("gan", [&] {
+      const pipeline::Json& discriminator = params.Get("gan")["discriminator"];
+      if (discriminator.empty()) throw pipeline::ConfigError(kNoDiscriminator);
+      nn::ParseLayerSpecs(discriminator, "gan.discriminator");
+    });
+  }
   as("sample_epochs", [&] {
     if (!params.Get("sample_epochs").empty() &&
-        !MakeObjective(params.GetString("task"), params.GetString("loss"), 0, {}, "train")
-             ->reconstructs()) {
-      throw pipeline::ConfigError("samples need a generative objective (task: vae)");
+        !(params.GetString("task") == "vae" || params.GetString("task") == "gan")) {
+      throw pipeline::ConfigError("samples need a generative objective (task: vae or gan)");
     }
   });
   as("layers", [&] { nn::ParseLayerSpecs(params.Get("layers"), "layers"); });
@@ -439,6 +500,37 @@ void CheckTrainParams(const pipeline::Params& params) {
   as("lr_schedule", [&] { MakeLrSchedule(params.Get("lr_schedule"), lr, "lr_schedule"); });
   as("early_stopping",
      [&] { MakeEarlyStopping(params.Get("early_stopping"), "early_stopping"); });
+}
+
+// task: gan — the discriminator and the adversarial schedule (gan_objective.h).
+pipeline::ParamSpec GanParam() {
+  using pipeline::Json;
+  using pipeline::ParamSpec;
+  ParamSpec discriminator = nn::LayersParam(
+      "discriminator", "the discriminator's layers: an image in, one logit out, e.g. "
+                       "[{type: flatten}, {type: linear, out: 512}, {type: leaky_relu, "
+                       "alpha: 0.2}, {type: linear, out: 1}]");
+  discriminator.default_value = Json::array();
+  discriminator.min.reset();
+  ParamSpec optimizer = OptimizerParam("optimizer");
+  optimizer.default_value = nullptr;
+  optimizer.optional = true;
+  optimizer.help = "the discriminator's optimiser (default: the same as the generator's "
+                   "`optimizer`)";
+  return ParamSpec::Object("gan", Json::object(), "task gan: the generator is `layers` (noise "
+                                                  "in, ending in tanh); this block holds the "
+                                                  "rest")
+      .Fields({ParamSpec::Int("noise", 100, "noise values per sample (the generator's input)")
+                   .Min(1)
+                   .Max(100000),
+               std::move(discriminator), std::move(optimizer),
+               ParamSpec::Int("d_steps", 1, "discriminator updates per generator update")
+                   .Min(1)
+                   .Max(100),
+               ParamSpec::Int("collapse_epochs", 3, "fail the run when mean D(G(z)) stays "
+                                                    "below collapse_below this many epochs")
+                   .Min(1),
+               ParamSpec::Float("collapse_below", 1e-3, "see collapse_epochs").Min(0).Below(1)});
 }
 
 }  // namespace
@@ -460,8 +552,9 @@ pipeline::StageType TrainStage() {
                       "the network, e.g. [{type: conv, out: 32, kernel: 3}, {type: relu}, "
                       "{type: flatten}, {type: linear, out: 10}]"),
       ParamSpec::String("task", "classify", "the objective: classify (labels y), autoencode "
-                                            "(reproduce x) or vae (a variational autoencoder "
-                                            "with a gaussian_sample layer)")
+                                            "(reproduce x), vae (a variational autoencoder "
+                                            "with a gaussian_sample layer) or gan (`layers` is "
+                                            "the generator, see `gan`)")
           .Choices(ObjectiveNames()),
       ParamSpec::String("loss", "auto",
                         "auto (cross_entropy for classifiers, mse for autoencoders), "
@@ -496,9 +589,11 @@ pipeline::StageType TrainStage() {
       ParamSpec::String("keep", "best", "checkpoint to output: best (the policy's chosen "
                                         "epoch) or last")
           .Choices({"best", "last"}),
+      GanParam(),
       ParamSpec::List("sample_epochs", Json::array(),
-                      "vae: after these epochs, write samples_epoch_<e>.png, an 8 x 8 grid "
-                      "decoded from one fixed seeded noise batch (the same in every epoch)")
+                      "vae, gan: after these epochs, write samples_epoch_<e>.png, an 8 x 8 grid "
+                      "decoded from one fixed seeded noise batch (the same in every epoch); a "
+                      "vae also reconstructions_epoch_<e>.png (originals above reconstructions)")
           .Items(ParamSpec::Int("epoch", nullptr, "an epoch").Min(1)),
   };
   type.run = RunTrain;

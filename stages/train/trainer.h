@@ -12,7 +12,8 @@
 //   trainer.KeptState();                                // the checkpoint the run keeps
 //
 // What is optimised is the objective's (objective.h): `classify` trains logits [N, classes]
-// against int32 labels "y"; `autoencode` trains the network to reproduce its input.
+// against int32 labels "y"; `autoencode` trains the network to reproduce its input; `gan`
+// trains the network as a generator against a discriminator the objective's state holds.
 //
 // Epoch e (1-based) sets the learning rate schedule.LearningRate(e - 1), shuffles with
 // BatchIterator's order for e, seeds dropout with a stream derived from e, and then runs the
@@ -50,6 +51,8 @@ struct TrainerOptions {
   nn::Dims input_shape;         // per example, e.g. {1, 28, 28}
   std::string task = "classify";  // the objective (objective.h)
   std::string loss = "auto";      // its loss; auto: the objective's usual one
+  // The objective's own settings (a GAN's `gan` block; objective.h MakeObjective).
+  pipeline::Json objective_settings;
   // Set: this objective instead of the one `task` and `loss` name (tests, new objectives).
   std::shared_ptr<const TrainingObjective> objective;
   int64_t classes = 10;         // classify: the network must output this many logits
@@ -77,7 +80,7 @@ struct TrainData {
 
 struct Evaluation {
   double loss = 0;
-  double network_loss = 0;  // of loss: the objective's NetworkLoss part (a VAE's KL)
+  std::vector<double> parts;  // the objective's part_names(), per-example means
   double accuracy = 0;  // classify only; NaN for autoencoders
 };
 
@@ -85,7 +88,7 @@ struct EpochResult {
   int64_t epoch = 0;  // 1-based
   double lr = 0;
   double train_loss = 0;
-  double train_network_loss = 0;  // of train_loss: the objective's NetworkLoss part
+  std::vector<double> train_parts;  // the objective's part_names(), per-example means
   double train_accuracy = 0;  // NaN for autoencoders
   bool has_validation = false;
   Evaluation validation;
@@ -101,6 +104,7 @@ struct TrainerState {
   int64_t steps_done = 0;
   std::map<std::string, pipeline::Tensor> model;
   OptimizerState optimizer;
+  std::map<std::string, pipeline::Tensor> objective;  // the objective's state (a GAN's D)
   pipeline::Json early_stopping;
   std::map<std::string, pipeline::Tensor> kept;
   int64_t kept_epoch = 0;
@@ -145,6 +149,7 @@ class Trainer {
   nn::Network& network() { return *network_; }
   Optimizer& optimizer() { return *optimizer_; }
   const TrainingObjective& objective() const { return *objective_; }
+  ObjectiveState* objective_state() { return objective_state_.get(); }
   const TrainerOptions& options() const { return options_; }
 
  private:
@@ -152,7 +157,9 @@ class Trainer {
   pipeline::Rng rng_;
   std::shared_ptr<const TrainingObjective> objective_;
   std::unique_ptr<nn::Network> network_;
+  std::unique_ptr<ObjectiveState> objective_state_;  // after network_: it may refer to it
   std::unique_ptr<Optimizer> optimizer_;
+  double base_lr_ = 0;  // the optimiser's configured learning rate
   LrSchedule schedule_;
   std::unique_ptr<EarlyStopping> policy_;
   // The network's parameter views, made once: they stay valid while the network lives.

@@ -12,6 +12,7 @@ namespace {
 constexpr const char* kModel = "model/";
 constexpr const char* kKept = "kept/";
 constexpr const char* kOptimizer = "optimizer/";
+constexpr const char* kObjective = "objective/";
 constexpr int kFormat = 1;
 
 pipeline::Tensor VectorTensor(const std::vector<float>& values) {
@@ -34,6 +35,7 @@ void SaveTrainerCheckpoint(const TrainerCheckpoint& checkpoint, const std::strin
   for (const auto& [name, values] : state.optimizer) {
     artifact.Put(kOptimizer + name, VectorTensor(values));
   }
+  for (const auto& [name, tensor] : state.objective) artifact.Put(kObjective + name, tensor);
   pipeline::Json& meta = artifact.meta();
   meta["format"] = kFormat;
   meta["epochs_done"] = state.epochs_done;
@@ -75,6 +77,8 @@ std::optional<TrainerCheckpoint> LoadTrainerCheckpoint(const std::string& path) 
         state.model[name.substr(std::string(kModel).size())] = tensor;
       } else if (StartsWith(name, kKept)) {
         state.kept[name.substr(std::string(kKept).size())] = tensor;
+      } else if (StartsWith(name, kObjective)) {
+        state.objective[name.substr(std::string(kObjective).size())] = tensor;
       } else if (StartsWith(name, kOptimizer)) {
         state.optimizer[name.substr(std::string(kOptimizer).size())] =
             std::vector<float>(tensor.f32(), tensor.f32() + tensor.size());
