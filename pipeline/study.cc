@@ -50,6 +50,44 @@ void CheckName(const Study& study, const std::string& name, const std::string& w
 const std::vector<std::string> kTopLevelKeys = {"study", "description", "seed", "stages", "zip",
                                                 "variants"};
 
+// The entries of a stage's map with YAML merge keys expanded (`<<: *anchor` or a list of
+// anchors): the map's own keys win over merged ones, and earlier merged maps over later ones,
+// as YAML's merge type says. Merged entries keep their own positions (the anchor's lines).
+std::vector<std::pair<YAML::Node, YAML::Node>> MapEntries(const Study& study,
+                                                          const YAML::Node& body,
+                                                          const std::string& path) {
+  std::vector<std::pair<YAML::Node, YAML::Node>> entries;
+  std::vector<YAML::Node> merged;
+  std::set<std::string> own;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == "<<") {
+      const YAML::Node& value = it->second;
+      if (value.IsMap()) {
+        merged.push_back(value);
+      } else if (value.IsSequence() &&
+                 std::all_of(value.begin(), value.end(),
+                             [](const YAML::Node& item) { return item.IsMap(); })) {
+        for (const YAML::Node& item : value) merged.push_back(item);
+      } else {
+        Fail(study, "`<<` (a YAML merge key) takes a map or a list of maps, e.g. <<: *defaults",
+             ToMark(it->first.Mark()), path + ".<<");
+      }
+      continue;
+    }
+    own.insert(it->first.as<std::string>());
+    entries.emplace_back(it->first, it->second);
+  }
+  std::set<std::string> taken = own;
+  for (const YAML::Node& map : merged) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string key = it->first.as<std::string>();
+      if (key == "<<" || !taken.insert(key).second) continue;
+      entries.emplace_back(it->first, it->second);
+    }
+  }
+  return entries;
+}
+
 void ParseStage(Study& study, const std::string& name, const YAML::Node& key_node,
                 const YAML::Node& body) {
   StageDecl stage;
@@ -65,7 +103,9 @@ void ParseStage(Study& study, const std::string& name, const YAML::Node& key_nod
          stage.mark, "stages." + name);
   }
   std::set<std::string> seen;
-  for (auto it = body.begin(); it != body.end(); ++it) {
+  const std::vector<std::pair<YAML::Node, YAML::Node>> entries =
+      MapEntries(study, body, "stages." + name);
+  for (auto it = entries.begin(); it != entries.end(); ++it) {
     const std::string key = it->first.as<std::string>();
     const std::string path = "stages." + name + "." + key;
     const SourceMark mark = ToMark(it->first.Mark());

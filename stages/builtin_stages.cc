@@ -19,6 +19,7 @@
 #include "stages/resample/resample_stage.h"
 #include "stages/resample/split_stage.h"
 #include "stages/train/encode_stage.h"
+#include "stages/train/generate_stage.h"
 #include "stages/train/train_stage.h"
 
 namespace stages {
@@ -37,7 +38,7 @@ std::vector<pipeline::StageType> BuiltinStages() {
       TsneStage(),
       SplitStage(), TakeStage(), SubsetStage(), ImbalanceStage(), OversampleStage(),
       UndersampleStage(), ClassWeightsStage(),
-      TrainStage(), EvaluateStage(), EncodeStage(),
+      TrainStage(), EvaluateStage(), EncodeStage(), GenerateStage(),
   };
 }
 
