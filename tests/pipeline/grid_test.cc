@@ -438,3 +438,18 @@ TEST_CASE("an empty list inside a map parameter is an error at its key, not a gr
     CHECK(e.key_path() == "stages.model.optimizer.lr");
   }
 }
+
+TEST_CASE("a GAN without its discriminator is an error at the train stage's `gan` key", "[grid][gan]") {
+  const ConfigError e = BuiltinExpandError(
+      "stages:\n"
+      "  data: {type: idx_loader, split: train}\n"
+      "  g:\n"
+      "    type: train\n"
+      "    input: data\n"
+      "    task: gan\n"
+      "    layers: [{type: linear, out: 784}, {type: tanh}]\n",
+      "gan.yaml");
+  CHECK_THAT(e.what(), Catch::Contains("gan.discriminator"));
+  CHECK_THAT(e.key_path(), Catch::Contains("g.gan"));
+  CHECK(e.line() >= 3);
+}

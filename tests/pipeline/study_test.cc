@@ -92,3 +92,39 @@ TEST_CASE("nearest-name suggestions need a close match", "[study]") {
   CHECK(pipeline::NearestName("kmean", {"kmeans", "pca"}) == "kmeans");
   CHECK(pipeline::NearestName("zzzzzz", {"kmeans", "pca"}).empty());
 }
+
+TEST_CASE("stage maps take YAML merge keys: own keys win, then earlier merged maps", "[study]") {
+  const auto study = ParseStudy(
+      "stages:\n"
+      "  data: {type: constant, value: 2}\n"
+      "  first: &base\n"
+      "    type: add\n"
+      "    input: data\n"
+      "    delta: 1\n"
+      "  second:\n"
+      "    <<: *base\n"
+      "    delta: 5\n"
+      "  third:\n"
+      "    <<: [{delta: 7, scale: 2}, *base]\n",
+      "merge.yaml");
+  const auto* second = study.FindStage("second");
+  REQUIRE(second != nullptr);
+  CHECK(second->type == "add");
+  CHECK(second->inputs == std::vector<std::string>{"data"});
+  CHECK(second->FindParam("delta")->value.as<int>() == 5);
+  CHECK(second->FindParam("delta")->mark.line == 9);  // its own line, not the anchor's
+  const auto* third = study.FindStage("third");
+  CHECK(third->type == "add");
+  CHECK(third->FindParam("delta")->value.as<int>() == 7);
+  CHECK(third->FindParam("scale")->value.as<int>() == 2);
+
+  const ConfigError e = ParseError(
+      "stages:\n"
+      "  data: {type: constant, value: 2}\n"
+      "  other:\n"
+      "    <<: 3\n"
+      "    type: add\n");
+  CHECK(e.line() == 4);
+  CHECK(e.key_path() == "stages.other.<<");
+  CHECK_THAT(e.what(), Catch::Contains("merge key"));
+}

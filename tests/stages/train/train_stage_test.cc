@@ -19,6 +19,7 @@
 #include "pipeline/errors.h"
 #include "stages/evaluate/classifier_eval.h"
 #include "stages/train/encode_stage.h"
+#include "stages/train/generate_stage.h"
 #include "stages/train/model_artifact.h"
 #include "tests/stages/stage_harness.h"
 #include "tests/support/fake_clock.h"
@@ -473,6 +474,7 @@ TEST_CASE("a vae writes an 8 x 8 grid of samples after each listed epoch, the sa
   CHECK(first.Recorded("samples_epoch_001.png"));
   CHECK(first.Recorded("samples_epoch_003.png"));
   CHECK_FALSE(first.Recorded("samples_epoch_002.png"));
+  CHECK(first.Recorded("reconstructions_epoch_003.png"));  // originals above reconstructions
   // The grids of two epochs differ (the decoder trained), and the same seed repeats them.
   CHECK(first.Read("samples_epoch_001.png") != first.Read("samples_epoch_003.png"));
   FileRun second(stages::TrainStage());
@@ -484,4 +486,85 @@ TEST_CASE("a vae writes an 8 x 8 grid of samples after each listed epoch, the sa
   classify["sample_epochs"] = {1};
   CHECK_THROWS_WITH(classifier.Run(classify, {Quadrants(32, 1, 0.5)}),
                     Catch::Contains("generative objective"));
+}
+
+namespace {
+
+// 4 x 4 images: a bright bar in one of four rows, in [0, 1].
+pipeline::ArtifactPtr Bars(int64_t n, uint64_t seed) {
+  pipeline::Rng rng(seed);
+  pipeline::Tensor x(pipeline::DType::kFloat32, {n, 1, 4, 4});
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t bar = static_cast<int64_t>(rng.UniformInt(4));
+    for (int64_t p = 0; p < 16; ++p) {
+      x.f32()[i * 16 + p] = p / 4 == bar ? 0.9f : static_cast<float>(rng.Uniform(0, 0.1));
+    }
+  }
+  return stage_testing::MakeArtifact({{"x", std::move(x)}});
+}
+
+Json GanParams() {
+  return {{"task", "gan"},
+          {"epochs", 2},
+          {"batch_size", 16},
+          {"sample_epochs", {2}},
+          {"optimizer", {{"optimizer", "adam"}, {"lr", 0.001}, {"beta1", 0.5}}},
+          {"layers", Json::array({{{"type", "linear"}, {"out", 16}},
+                                  {{"type", "leaky_relu"}, {"alpha", 0.2}},
+                                  {{"type", "linear"}, {"out", 16}},
+                                  {{"type", "tanh"}}})},
+          {"gan", {{"noise", 3},
+                   {"d_steps", 1},
+                   {"collapse_epochs", 3},
+                   {"collapse_below", 0.001},
+                   {"optimizer", nullptr},
+                   {"discriminator", Json::array({{{"type", "flatten"}},
+                                                  {{"type", "linear"}, {"out", 8}},
+                                                  {{"type", "leaky_relu"}, {"alpha", 0.2}},
+                                                  {{"type", "linear"}, {"out", 1}}})}}}};
+}
+
+}  // namespace
+
+TEST_CASE("train with task gan logs both networks' losses and D's outputs per epoch, draws "
+          "sample grids, and outputs the generator; generate samples it",
+          "[train_stage][train][gan]") {
+  const pipeline::ArtifactPtr data = Bars(64, 3), test = Bars(32, 4);
+  FileRun gan(stages::TrainStage());
+  const pipeline::Artifact& model = gan.Run(GanParams(), {data, test});
+  for (const char* prefix : {"train_", "val_"}) {
+    for (const char* part : {"g_loss", "d_loss", "d_real", "d_fake"}) {
+      INFO(prefix << part);
+      const std::vector<double> values = gan.metrics.Values(std::string(prefix) + part);
+      REQUIRE(values.size() == 2);
+      for (const double v : values) CHECK(std::isfinite(v));
+    }
+  }
+  CHECK(gan.metrics.Values("train_loss") == gan.metrics.Values("train_g_loss"));
+  CHECK(gan.Recorded("samples_epoch_002.png"));
+  CHECK_FALSE(gan.Recorded("reconstructions_epoch_002.png"));  // a GAN reconstructs nothing
+  const stages::ModelDescription description = stages::ReadModel(model);
+  CHECK(description.task == "gan");
+  CHECK(description.input_shape == stages::nn::Dims{3});
+  CHECK(description.example_shape == stages::nn::Dims{1, 4, 4});
+  CHECK(description.settings["discriminator"].size() == 4);
+
+  // Samples: the images' shape, in [0, 1], the same for the same seed.
+  const pipeline::ArtifactPtr trained = std::make_shared<pipeline::Artifact>(model);
+  FileRun generate(stages::GenerateStage());
+  const pipeline::Tensor x = generate.Run({{"count", 70}, {"batch_size", 32}}, {trained}).Get("x");
+  CHECK(x.shape() == std::vector<int64_t>{70, 1, 4, 4});
+  CHECK(*std::min_element(x.f32(), x.f32() + x.size()) >= 0.0f);
+  CHECK(*std::max_element(x.f32(), x.f32() + x.size()) <= 1.0f);
+  CHECK(generate.Recorded("samples.png"));
+  FileRun again(stages::GenerateStage());
+  const pipeline::Tensor y = again.Run({{"count", 70}, {"batch_size", 32}}, {trained}).Get("x");
+  CHECK(std::equal(x.f32(), x.f32() + x.size(), y.f32()));
+  // A classifier generates nothing.
+  FileRun classifier(stages::TrainStage());
+  const pipeline::ArtifactPtr classifier_model =
+      std::make_shared<pipeline::Artifact>(classifier.Run(TrainParams(1), {Quadrants(32, 1, 0.5)}));
+  FileRun refused(stages::GenerateStage());
+  CHECK_THROWS_WITH(refused.Run({{"count", 4}}, {classifier_model}),
+                    Catch::Contains("does not generate samples"));
 }
