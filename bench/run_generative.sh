@@ -115,7 +115,8 @@ rows = connection.execute(
     "SELECT DISTINCT name, step, value FROM run_metrics WHERE stage = ? AND step > 0",
     (stage,)).fetchall()
 renamed = {"val_loss": "test_loss", "val_reconstruction": "test_reconstruction",
-           "val_kl": "test_kl", "epoch_time": "seconds"}
+           "val_kl": "test_kl", "epoch_time": "seconds", "train_g_loss": "g_loss",
+           "train_d_loss": "d_loss", "train_d_real": "d_real", "train_d_fake": "d_fake"}
 epochs = {}
 for name, step, value in rows:
     epochs.setdefault(step, {})[renamed.get(name, name)] = value
