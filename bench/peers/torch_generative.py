@@ -8,7 +8,7 @@ Data (pixels as float32 in [0, 1]; the GANs see 2x - 1, in [-1, 1]):
   mnist    the digit files /usr/local/share/pipeline/mnist/digits/{0..9}.json (values already in
            [0, 1]) in our mnist_loader's order: digits interleaved round by round (image 0 of
            digit 0, of digit 1, ..., of digit 9, then image 1 of each, ...). Position i of that
-           order goes to test if i % 5 == 4, else to train: 8,000 / 2,000 images, the sizes of
+           order goes to test if (i // 10) % 5 == 4 (every 5th round of ten digits), else to train: 8,000 / 2,000 images, the sizes of
            our `split` stage with test: 0.2 (which instead draws a seeded stratified split, so the
            two sides train on different but equally sized and almost equally balanced subsets).
   fashion  the Fashion-MNIST IDX files (train 60,000, test 10,000).
@@ -80,8 +80,10 @@ def load_mnist_digits():
 def load_data(name, limit):
     if name == "mnist":
         images = load_mnist_digits()
-        position = np.arange(len(images))
-        train, test = images[position % 5 != 4], images[position % 5 == 4]
+        # Every 5th round of the interleaved order (all ten digits of it) to test: a stratified
+        # 80/20 split like ours (every 5th image would put only 4s and 9s in the test set).
+        rounds = np.arange(len(images)) // 10
+        train, test = images[rounds % 5 != 4], images[rounds % 5 == 4]
     else:
         train = read_idx(f"{FASHION_DIR}/train-images-idx3-ubyte.gz").reshape(-1, 784)
         test = read_idx(f"{FASHION_DIR}/t10k-images-idx3-ubyte.gz").reshape(-1, 784)

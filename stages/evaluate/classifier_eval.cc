@@ -190,7 +190,7 @@ pipeline::StageType EvaluateStage() {
   type.kind = pipeline::StageKind::kEvaluate;
   type.help = "score a trained classifier on a labelled set: accuracy, per-class accuracy, "
               "confusion matrix (rows and PNG), most confused pairs, misclassified ids";
-  type.code_version = 1;
+  type.code_version = 2;  // 2: a network that starts with flatten runs its first inner product on 2-D rows; BCE in float
   type.uses_rng = false;
   type.min_inputs = 2;
   type.max_inputs = 2;

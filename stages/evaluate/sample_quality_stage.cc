@@ -107,7 +107,7 @@ pipeline::StageType SampleQualityStage() {
   type.kind = pipeline::StageKind::kEvaluate;
   type.help = "Frechet distance and class-entropy score of a candidate image set against a "
               "reference set, in the features of a classifier trained in the study";
-  type.code_version = 1;
+  type.code_version = 2;  // 2: a network that starts with flatten runs its first inner product on 2-D rows; BCE in float
   type.uses_rng = false;
   type.min_inputs = 3;
   type.max_inputs = 3;

@@ -234,13 +234,13 @@ class GanObjective : public TrainingObjective {
     const float* real_logits = d.Forward(real, batch, /*training=*/true);
     const double d_real = MeanSigmoid(real_logits, batch);
     double d_loss = gan.Bce(real_logits, batch, 1.0f, &gan.grad_real);
-    d.Backward(gan.grad_real.data());
+    d.Backward(gan.grad_real.data(), /*input_gradient=*/false);
     const float* fake_logits = d.Forward(fake, batch, /*training=*/true);
     const double d_fake = MeanSigmoid(fake_logits, batch);
     d_loss += gan.Bce(fake_logits, batch, 0.0f, &gan.grad_fake);
     double g_loss = gan.Bce(fake_logits, batch, 1.0f, nullptr);
     if (!std::isfinite(d_loss)) return d_loss;  // the trainer reports the divergence
-    d.Backward(gan.grad_fake.data());
+    d.Backward(gan.grad_fake.data(), /*input_gradient=*/false);
     d_loss += gan.optimizer->Step(gan.parameters);
 
     // The generator's step, through the updated discriminator with its weights held.

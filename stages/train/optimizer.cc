@@ -2,9 +2,9 @@
 
 // Implementation notes.
 // - Every parameter is cut into chunks of kChunkElements elements (the last one shorter); the
-//   cut depends only on the parameter's size. One tbb::parallel_for runs over the chunks of all
+//   cut depends only on the parameter's size. One OpenMP loop runs over the chunks of all
 //   parameters together, so many small layers parallelise as well as one big one. Below
-//   kParallelElements elements in total the loop stays serial: spawning tasks would cost more
+//   kParallelElements elements in total the loop stays serial: waking threads would cost more
 //   than the update.
 // - Penalty gradients are added into a per-chunk scratch copy of the gradient (the network's grad
 //   buffer is read only), which keeps each update rule a single formula over plain arrays. The
@@ -20,8 +20,6 @@
 //   -fno-math-errno is given; it runs scalar, about 1 ns per element, far below a batch's
 //   forward and backward passes.
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
@@ -62,10 +60,11 @@ void ForEachChunk(size_t tasks, int64_t total_elements, const Body& body) {
     for (size_t t = 0; t < tasks; ++t) body(t);
     return;
   }
-  tbb::parallel_for(tbb::blocked_range<size_t>(0, tasks, 1),
-                    [&](const tbb::blocked_range<size_t>& range) {
-                      for (size_t t = range.begin(); t < range.end(); ++t) body(t);
-                    });
+  // On the stage's OpenMP threads, oneDNN's: between its primitives they are spinning anyway,
+  // and a TBB loop here would put a second set of threads on the same cores.
+  const auto count = static_cast<std::ptrdiff_t>(tasks);
+#pragma omp parallel for schedule(static)
+  for (std::ptrdiff_t t = 0; t < count; ++t) body(static_cast<size_t>(t));
 }
 
 // l2 * sum(w^2) + l1 * sum(|w|) over one chunk of weights, summed in order in double.

@@ -17,7 +17,8 @@
 // neither updated nor penalised and get no state.
 //
 // Step is not thread-safe (one caller at a time); it runs in parallel itself with
-// tbb::parallel_for over fixed chunks of every parameter, using the caller's task arena. Every
+// an OpenMP loop over fixed chunks of every parameter, on the caller's OpenMP threads (the
+// stage's share, the threads oneDNN uses between which they would only spin). Every
 // update is element-wise, so the new values do not depend on the number of threads; the penalty
 // sum is added chunk by chunk in a fixed order, so it does not either.
 

@@ -76,6 +76,9 @@ class Layer {
                      const dnnl::memory* input_grad) = 0;
   virtual void Forward(bool training) = 0;
   virtual void Backward() = 0;
+  // Set: the next Backward calls need not write input_grad (nothing reads it), so a layer may
+  // skip that work. Layers that cannot skip it ignore the call.
+  virtual void SkipInputGradient(bool skip) {}
 
   const dnnl::memory& output() const { return output_; }
   const dnnl::memory& output_grad() const { return output_grad_; }

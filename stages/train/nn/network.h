@@ -96,8 +96,10 @@ class Network {
 
   // Back-propagates d loss / d output ([batch, output_shape...] plain, for the last Forward,
   // which must have been a training pass when the network has batch norm or dropout) and adds
-  // the parameter gradients to the gradient buffers. The input gradient is not computed.
-  void Backward(const float* output_grad);
+  // the parameter gradients to the gradient buffers. With NetworkOptions::input_gradient, the
+  // input gradient too, unless `input_gradient` is false for this call (a GAN's discriminator
+  // step, which needs only its weights' gradients).
+  void Backward(const float* output_grad, bool input_gradient = true);
 
   // d loss / d input of the last Backward, plain [batch, input_shape...]; only with
   // NetworkOptions::input_gradient (else nullptr).

@@ -39,7 +39,7 @@ void WeightedLayer::BuildBackwardData(const dnnl::primitive_desc& pd, const memo
 
 void WeightedLayer::Backward() {
   Device& device = *device_;
-  if (needs_input_grad_) {
+  if (needs_input_grad_ && !skip_input_grad_) {
     data_diff_dst_.Run(device);
     data_weights_.Run(device);
     Execute(device, backward_data_,

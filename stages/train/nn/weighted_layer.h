@@ -28,6 +28,7 @@ class WeightedLayer : public Layer {
   // Input gradient first (when needed), then the weight and bias gradients; frozen layers
   // skip the latter entirely (transfer learning trains faster).
   void Backward() override;
+  void SkipInputGradient(bool skip) override { skip_input_grad_ = skip; }
   // The weights, then the bias (none before the first Build).
   std::vector<ParameterTensor*> Parameters() override;
   // Weights from DrawWeights over WeightFans(), then biases from DrawBiases (layer.h).
@@ -58,6 +59,7 @@ class WeightedLayer : public Layer {
   std::unique_ptr<ParameterTensor> weights_;  // created by the first Build
   std::unique_ptr<ParameterTensor> bias_;     // null without bias
   bool needs_input_grad_ = false;
+  bool skip_input_grad_ = false;  // SkipInputGradient
 
  private:
   Conversion weights_source_;    // forward source -> backward-weights source layout

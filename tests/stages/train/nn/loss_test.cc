@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <functional>
+#include <vector>
+
+#include <omp.h>
 
 #include "pipeline/errors.h"
 #include "tests/stages/train/nn/gradient_check.h"
@@ -93,4 +96,45 @@ TEST_CASE("binary cross-entropy on logits matches the log-sigmoid form", "[loss]
   CheckLossGradient(nn_testing::RandomVector(6, 25, -4, 4), [&](const std::vector<float>& v, float* g) {
     return BinaryCrossEntropyWithLogits(v.data(), targets.data(), 6, g);
   });
+}
+
+TEST_CASE("binary cross-entropy's float kernels match the double formula element by element, "
+          "and its sum does not depend on the thread count",
+          "[loss]") {
+  // Logits across the whole range, including exact 0, huge values and the chunk boundary.
+  const int64_t n = 3 * 8192 + 17;
+  std::vector<float> x(static_cast<size_t>(n)), t(static_cast<size_t>(n));
+  for (int64_t k = 0; k < n; ++k) {
+    x[static_cast<size_t>(k)] = static_cast<float>(-120.0 + 240.0 * static_cast<double>(k) / n);
+    t[static_cast<size_t>(k)] = static_cast<float>((k * 37) % 101) / 100.0f;
+  }
+  x[5] = 0.0f;
+  x[6] = 1e-7f;
+  x[7] = -88.5f;
+  std::vector<float> grad(static_cast<size_t>(n));
+  const double mean = BinaryCrossEntropyWithLogits(x.data(), t.data(), n, grad.data());
+  double expected = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    const double v = x[static_cast<size_t>(k)], target = t[static_cast<size_t>(k)];
+    const double term = std::max(v, 0.0) - v * target + std::log1p(std::exp(-std::abs(v)));
+    expected += term;
+    // One element alone: its term, and its gradient (sigmoid - t) to float precision.
+    const float one = x[static_cast<size_t>(k)];
+    float g = 0;
+    const double single = BinaryCrossEntropyWithLogits(&one, &t[static_cast<size_t>(k)], 1, &g);
+    INFO("x = " << v);
+    CHECK(single == Approx(term).epsilon(2e-6).margin(1e-7));
+    CHECK(g == Approx(1.0 / (1.0 + std::exp(-v)) - target).margin(1e-6));
+    CHECK(grad[static_cast<size_t>(k)] * n == Approx(g).epsilon(1e-5).margin(1e-6));
+  }
+  CHECK(mean == Approx(expected / n).epsilon(1e-6));
+  // The same bits with one thread as with several.
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const double serial = BinaryCrossEntropyWithLogits(x.data(), t.data(), n, nullptr);
+  omp_set_num_threads(std::max(2, threads));
+  const double parallel = BinaryCrossEntropyWithLogits(x.data(), t.data(), n, nullptr);
+  omp_set_num_threads(threads);
+  CHECK(serial == parallel);
+  CHECK(serial == mean);
 }
