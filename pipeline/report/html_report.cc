@@ -1,11 +1,17 @@
 #include "pipeline/report/html_report.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "pipeline/hash.h"
 #include "pipeline/plot/svg.h"
@@ -17,7 +23,7 @@ namespace {
 using plot::EscapeXml;
 
 constexpr size_t kMaxMetricColumns = 14;
-constexpr size_t kMaxPictures = 40;
+constexpr size_t kMaxPictures = 120;
 constexpr size_t kMaxPictureBytes = 4 << 20;
 
 const char* kStyle = R"CSS(
@@ -34,6 +40,10 @@ tr.failed td { background: #fdecea; } tr.skipped td, tr.interrupted td { backgro
 .figures { display: flex; flex-wrap: wrap; gap: 16px; }
 figure { margin: 0; border: 1px solid #eee; padding: 6px; }
 figcaption { font-size: 12px; color: #555; max-width: 640px; }
+figure.series { flex-basis: 100%; }
+.strip { display: flex; flex-wrap: wrap; gap: 6px; }
+.strip img { width: 230px; image-rendering: pixelated; }
+.strip .epoch { font-size: 12px; color: #333; text-align: center; }
 .scroll { overflow-x: auto; max-height: 640px; }
 )CSS";
 
@@ -107,6 +117,114 @@ std::string Base64(const std::string& bytes) {
   }
   return out;
 }
+
+// The epoch of a picture named <series>_epoch_<digits>.png (e.g. a generative model's
+// samples_epoch_010.png), with the series name; nullopt for other names.
+std::optional<std::pair<std::string, int64_t>> EpochPicture(const std::string& name) {
+  const size_t mark = name.rfind("_epoch_");
+  const size_t digits = mark == std::string::npos ? 0 : mark + 7;
+  if (mark == std::string::npos || name.size() < digits + 5 ||
+      name.compare(name.size() - 4, 4, ".png") != 0) {
+    return std::nullopt;
+  }
+  const std::string number = name.substr(digits, name.size() - 4 - digits);
+  if (number.empty() || number.size() > 9 ||
+      !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return std::make_pair(name.substr(0, mark), std::stoll(number));
+}
+
+std::string RunList(const std::vector<int64_t>& runs) {
+  std::string text;
+  for (size_t i = 0; i < runs.size() && i < 8; ++i) text += (i ? ", " : "") + std::to_string(runs[i]);
+  if (runs.size() > 8) text += ", ...";
+  return text;
+}
+
+// The stages' pictures: one figure each, except that a series of per-epoch pictures of one stage
+// execution (samples_epoch_010.png, samples_epoch_020.png, ...) is one strip in epoch order, so
+// the epochs compare at a glance. Damaged or missing files are listed, not shown.
+std::string PicturesSection(const StudyData& study, std::vector<std::string>* problems) {
+  struct Shown {
+    const StageFileData* picture;
+    std::string bytes;
+  };
+  std::vector<Shown> valid;
+  std::string not_shown;
+  size_t images = 0;
+  for (const StageFileData& picture : study.pictures) {
+    if (images >= kMaxPictures) break;
+    std::string bytes = ReadFile(picture.path);
+    std::string problem;
+    if (bytes.empty()) {
+      problem = "missing or empty";
+    } else if (!picture.content_hash.empty() && HashHex(bytes) != picture.content_hash) {
+      problem = "corrupt: its bytes differ from the content hash recorded when the stage ran";
+    }
+    if (!problem.empty()) {
+      const std::string folder = std::filesystem::path(picture.path).parent_path().string();
+      const std::string line = picture.stage + " / " + picture.name + " (" + picture.path +
+                               ") is " + problem + "; not shown (remove " + folder +
+                               " and run the study again to recompute it)";
+      not_shown += "<li>" + EscapeXml(line) + "</li>\n";
+      if (problems) problems->push_back(line);
+      continue;
+    }
+    if (bytes.size() > kMaxPictureBytes) continue;
+    valid.push_back({&picture, std::move(bytes)});
+    ++images;
+  }
+
+  // Group: a series is keyed by the folder (one stage execution) and the series name.
+  std::vector<std::vector<const Shown*>> groups;
+  std::map<std::string, size_t> series_index;
+  for (const Shown& shown : valid) {
+    const auto epoch = EpochPicture(shown.picture->name);
+    if (!epoch) {
+      groups.push_back({&shown});
+      continue;
+    }
+    const std::string key =
+        std::filesystem::path(shown.picture->path).parent_path().string() + "/" + epoch->first;
+    auto [it, inserted] = series_index.emplace(key, groups.size());
+    if (inserted) groups.emplace_back();
+    groups[it->second].push_back(&shown);
+  }
+
+  std::string html = "<h2>Pictures from the stages</h2>\n<div class=\"figures\">\n";
+  for (std::vector<const Shown*>& group : groups) {
+    const StageFileData& first = *group.front()->picture;
+    const auto epoch = EpochPicture(first.name);
+    if (!epoch) {
+      html += "<figure><img alt=\"" + EscapeXml(first.name) + "\" style=\"max-width:640px\" "
+              "src=\"data:image/png;base64," + Base64(group.front()->bytes) + "\"><figcaption>" +
+              EscapeXml(first.stage + " / " + first.name) + " — runs " + RunList(first.runs) +
+              "</figcaption></figure>\n";
+      continue;
+    }
+    std::stable_sort(group.begin(), group.end(), [](const Shown* a, const Shown* b) {
+      return EpochPicture(a->picture->name)->second < EpochPicture(b->picture->name)->second;
+    });
+    html += "<figure class=\"series\"><div class=\"strip\">";
+    for (const Shown* shown : group) {
+      const int64_t e = EpochPicture(shown->picture->name)->second;
+      html += "<div><img alt=\"" + EscapeXml(shown->picture->name) +
+              "\" src=\"data:image/png;base64," + Base64(shown->bytes) +
+              "\"><div class=\"epoch\">epoch " + std::to_string(e) + "</div></div>";
+    }
+    html += "</div><figcaption>" +
+            EscapeXml(first.stage + " / " + epoch->first + " after each epoch (" +
+                      std::to_string(group.size()) + " pictures)") +
+            " — runs " + RunList(first.runs) + "</figcaption></figure>\n";
+  }
+  html += "</div>\n";
+  if (!not_shown.empty()) {
+    html += "<h3>Pictures not shown</h3>\n<ul id=\"bad-pictures\">\n" + not_shown + "</ul>\n";
+  }
+  return html;
+}
+
 
 std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* problems) {
   std::map<std::string, int> status_counts;
@@ -191,45 +309,7 @@ std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* p
     }
     html += "</div>\n";
   }
-  if (!study.pictures.empty()) {
-    html += "<h2>Pictures from the stages</h2>\n<div class=\"figures\">\n";
-    size_t shown = 0;
-    std::string not_shown;
-    for (const StageFileData& picture : study.pictures) {
-      if (shown >= kMaxPictures) break;
-      const std::string bytes = ReadFile(picture.path);
-      std::string problem;
-      if (bytes.empty()) {
-        problem = "missing or empty";
-      } else if (!picture.content_hash.empty() && HashHex(bytes) != picture.content_hash) {
-        problem = "corrupt: its bytes differ from the content hash recorded when the stage ran";
-      }
-      if (!problem.empty()) {
-        const std::string folder = std::filesystem::path(picture.path).parent_path().string();
-        const std::string line = picture.stage + " / " + picture.name + " (" + picture.path +
-                                 ") is " + problem + "; not shown (remove " + folder +
-                                 " and run the study again to recompute it)";
-        not_shown += "<li>" + EscapeXml(line) + "</li>\n";
-        if (problems) problems->push_back(line);
-        continue;
-      }
-      if (bytes.size() > kMaxPictureBytes) continue;
-      std::string runs;
-      for (size_t i = 0; i < picture.runs.size() && i < 8; ++i) {
-        runs += (i ? ", " : "") + std::to_string(picture.runs[i]);
-      }
-      if (picture.runs.size() > 8) runs += ", ...";
-      html += "<figure><img alt=\"" + EscapeXml(picture.name) + "\" style=\"max-width:640px\" "
-              "src=\"data:image/png;base64," + Base64(bytes) + "\"><figcaption>" +
-              EscapeXml(picture.stage + " / " + picture.name) + " — runs " + runs +
-              "</figcaption></figure>\n";
-      ++shown;
-    }
-    html += "</div>\n";
-    if (!not_shown.empty()) {
-      html += "<h3>Pictures not shown</h3>\n<ul id=\"bad-pictures\">\n" + not_shown + "</ul>\n";
-    }
-  }
+  if (!study.pictures.empty()) html += PicturesSection(study, problems);
 
   html += "<h2>Study file</h2>\n<pre>" + EscapeXml(study.text) + "</pre>\n";
   html += std::string("<script>") + kScript + "</script>\n</body></html>\n";

@@ -28,9 +28,22 @@ std::vector<std::string> Factors(const StudyData& study) {
   return out;
 }
 
+// Per-epoch bookkeeping: drawn after the curves that say how training went, so a study with
+// many train stages (S10) shows every stage's losses before anyone's learning rate.
+bool IsBookkeeping(const std::string& metric) {
+  const std::string name = metric.substr(metric.find('.') + 1);
+  return name == "lr" || name == "epoch_time" || name == "images_per_s";
+}
+
 void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, size_t max) {
   std::set<std::string> done;
-  for (const auto& [metric, per_run] : study.histories) {
+  std::vector<std::string> order;
+  for (const bool bookkeeping : {false, true}) {
+    for (const auto& [metric, per_run] : study.histories) {
+      if (IsBookkeeping(metric) == bookkeeping) order.push_back(metric);
+    }
+  }
+  for (const std::string& metric : order) {
     if (figures.size() >= max || done.count(metric)) continue;
     const std::string stage = metric.substr(0, metric.find('.'));
     const std::string name = metric.substr(metric.find('.') + 1);
@@ -49,12 +62,21 @@ void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, siz
         auto points = it->second.find(run.number);
         if (points == it->second.end()) return;
         Series s;
-        s.label = RunLabel(study, run) + (paired ? (dashed ? " (val)" : " (train)") : "");
+        const std::string suffix = paired ? (dashed ? " (val)" : " (train)") : "";
+        s.label = RunLabel(study, run) + suffix;
         s.dashed = dashed;
         s.color = static_cast<int>(color);
         for (const HistoryPoint& p : points->second) {
           s.x.push_back(static_cast<double>(p.step));
           s.y.push_back(p.value);
+        }
+        // Runs that share the stage have the same curve: one line, named after all of them.
+        for (Series& other : series) {
+          if (other.dashed == s.dashed && other.x == s.x && other.y == s.y) {
+            other.label = other.label.substr(0, other.label.size() - suffix.size()) + ", " +
+                          RunLabel(study, run) + suffix;
+            return;
+          }
         }
         series.push_back(std::move(s));
       };
@@ -66,7 +88,7 @@ void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, siz
       } else {
         add(metric, false);
       }
-      if (series.size() == before) continue;
+      if (series.size() == before) continue;  // no curve, or the same as an earlier run's
       auto chosen = run.finals.find(stage + ".chosen_epoch");
       if (chosen != run.finals.end()) {
         markers.push_back({chosen->second, static_cast<int>(color), ""});

@@ -20,6 +20,6 @@ struct Figure {
   std::string svg;  // inline SVG
 };
 
-std::vector<Figure> BuildFigures(const StudyData& study, size_t max_figures = 24);
+std::vector<Figure> BuildFigures(const StudyData& study, size_t max_figures = 48);
 
 }  // namespace pipeline::report

@@ -24,10 +24,16 @@ std::string ValueText(const nlohmann::json& value) {
 }
 
 std::string RunLabel(const StudyData& study, const RunData& run) {
-  std::string label;
+  // A variant's name says what its overrides are (S10's `dcgan` is two layer lists); other
+  // swept values are added, long ones shortened.
+  std::string label = run.variant;
   for (const std::string& key : study.swept) {
-    if (!run.params.contains(key)) continue;
-    label += (label.empty() ? "" : " ") + key + "=" + ValueText(run.params[key]);
+    if (key == "variant" || !run.params.contains(key)) continue;
+    const nlohmann::json& value = run.params[key];
+    if (!run.variant.empty() && (value.is_object() || value.is_array())) continue;
+    std::string text = ValueText(value);
+    if (text.size() > 24) text = text.substr(0, 21) + "...";
+    label += (label.empty() ? "" : " ") + key + "=" + text;
   }
   return label.empty() ? "run " + std::to_string(run.number) : label;
 }

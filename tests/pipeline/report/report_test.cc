@@ -1,12 +1,15 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
 #include "pipeline/hash.h"
 #include "pipeline/report/html_report.h"
+#include "pipeline/report/study_charts.h"
 #include "pipeline/report/study_tables.h"
 #include "tests/support/study_fixture.h"
 
@@ -155,4 +158,67 @@ TEST_CASE("a picture that no longer matches its recorded hash is listed, not emb
   REQUIRE(problems.size() == 1);
   CHECK_THAT(problems[0], Catch::Matchers::Contains("bad.png") &&
                               Catch::Matchers::Contains("corrupt"));
+}
+
+TEST_CASE("per-epoch pictures of one stage are one strip in epoch order; others stay figures",
+          "[report]") {
+  testing_support::TempDir dir;
+  pipeline::report::StudyData data;
+  data.name = "grids";
+  // Recorded out of order, with a lone picture and a second stage's series between them.
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"gan", "samples_epoch_020.png"}, {"gan", "samples_epoch_005.png"},
+      {"gan", "summary.png"},           {"vae", "samples_epoch_010.png"},
+      {"gan", "samples_epoch_010.png"}};
+  for (const auto& [stage, name] : files) {
+    std::filesystem::create_directories(dir.File(stage));
+    const std::string path = dir.File(stage + "/" + name);
+    std::ofstream(path, std::ios::binary) << "\x89PNG " << stage << " " << name;
+    data.pictures.push_back({stage, name, path, pipeline::HashFile(path), {1}});
+  }
+  const std::string html = pipeline::report::RenderHtmlReport(data);
+  CHECK(Count(html, "class=\"series\"") == 2);
+  CHECK(html.find("gan / samples after each epoch (3 pictures)") != std::string::npos);
+  const size_t e5 = html.find(pipeline::report::Base64("\x89PNG gan samples_epoch_005.png"));
+  const size_t e10 = html.find(pipeline::report::Base64("\x89PNG gan samples_epoch_010.png"));
+  const size_t e20 = html.find(pipeline::report::Base64("\x89PNG gan samples_epoch_020.png"));
+  REQUIRE(e5 != std::string::npos);
+  CHECK(e5 < e10);
+  CHECK(e10 < e20);
+  CHECK(html.find("epoch 5</div>") != std::string::npos);
+  CHECK(html.find("gan / summary.png") != std::string::npos);  // not a series: its own figure
+}
+
+TEST_CASE("learning curves: runs sharing a stage draw one line named after all of them, variants "
+          "label runs by name, and losses come before bookkeeping",
+          "[report]") {
+  pipeline::report::StudyData data;
+  data.name = "shared";
+  data.swept = {"variant", "g.layers"};
+  for (int64_t number : {1, 2}) {
+    pipeline::report::RunData run;
+    run.number = number;
+    run.status = "done";
+    run.variant = number == 1 ? "mlp" : "dcgan";
+    run.params = {{"variant", run.variant},
+                  {"g.layers", nlohmann::json::array({{{"type", "linear"}, {"out", number}}})}};
+    data.runs.push_back(run);
+    // vae is shared (the same curve in both runs); g differs.
+    data.histories["vae.train_loss"][number] = {{1, 300.0}, {2, 250.0}};
+    data.histories["g.train_d_loss"][number] = {{1, 1.0 * number}, {2, 0.5 * number}};
+    data.histories["g.lr"][number] = {{1, 0.1}, {2, 0.1}};
+  }
+  const std::vector<pipeline::report::Figure> figures = pipeline::report::BuildFigures(data, 4);  // 2 for curves
+  REQUIRE(figures.size() == 2);  // g.lr (bookkeeping) is the one left out
+  std::string svgs;
+  for (const auto& figure : figures) svgs += figure.title + "\n" + figure.svg;
+  const auto vae = std::find_if(figures.begin(), figures.end(),
+                                [](const auto& f) { return f.title.find("vae.") == 0; });
+  REQUIRE(vae != figures.end());
+  CHECK(Count(vae->svg, "<polyline") == 1);              // the shared curve, once
+  CHECK(Count(svgs, "<polyline") == 3);                  // and g's two runs
+  CHECK(svgs.find(">mlp<") != std::string::npos);        // g: one line per run
+  CHECK(svgs.find(">dcgan<") != std::string::npos);
+  CHECK(svgs.find("g.layers") == std::string::npos);     // the variant name says it
+  CHECK(svgs.find("g.lr") == std::string::npos);
 }
