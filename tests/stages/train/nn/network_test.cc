@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "pipeline/errors.h"
@@ -311,4 +312,44 @@ TEST_CASE("a reshape as the first layer reads every batch it is given, not the f
   const float* expected = fresh.Forward(x.data() + 10 * 64, 10, false);
   CHECK(out_second == std::vector<float>(expected, expected + 40));
   CHECK(out_second != out_first);
+}
+
+TEST_CASE("a backward pass without the input gradient gives the same parameter gradients and "
+          "leaves the last input gradient as it was",
+          "[network]") {
+  // A discriminator-like MLP that starts with flatten (its first inner product reads the 2-D
+  // view of the plain input) and computes input gradients.
+  const json layers = json::parse(R"([{"type": "flatten"}, {"type": "linear", "out": 12},
+                                      {"type": "leaky_relu", "alpha": 0.2},
+                                      {"type": "linear", "out": 1}])");
+  NetworkOptions options = Options({1, 4, 4}, 8);
+  options.input_gradient = true;
+  Network net(layers, options);
+  const std::vector<float> x = nn_testing::RandomVector(8 * 16, 3, 0, 1);
+  const std::vector<float> grad = nn_testing::RandomVector(8, 4, -1, 1);
+  auto gradients = [&] {
+    std::vector<std::vector<float>> all;
+    for (const stages::ParameterView& p : net.Parameters()) all.emplace_back(p.grad, p.grad + p.size);
+    return all;
+  };
+  net.ZeroGrad();
+  net.Forward(x.data(), 8, true);
+  net.Backward(grad.data(), /*input_gradient=*/true);
+  const auto with = gradients();
+  const std::vector<float> input_grad(net.InputGrad(), net.InputGrad() + 8 * 16);
+  CHECK(std::any_of(input_grad.begin(), input_grad.end(), [](float g) { return g != 0.f; }));
+
+  const std::vector<float> other = nn_testing::RandomVector(8, 5, -1, 1);
+  net.ZeroGrad();
+  net.Forward(x.data(), 8, true);
+  net.Backward(other.data(), /*input_gradient=*/false);
+  // The input gradient still belongs to the first pass: nothing wrote it.
+  CHECK(std::equal(input_grad.begin(), input_grad.end(), net.InputGrad()));
+  net.ZeroGrad();
+  net.Forward(x.data(), 8, true);
+  net.Backward(grad.data(), /*input_gradient=*/false);
+  CHECK(gradients() == with);
+  // And the next full pass computes it again.
+  net.Backward(grad.data(), /*input_gradient=*/true);
+  CHECK(std::equal(input_grad.begin(), input_grad.end(), net.InputGrad()));
 }
