@@ -7,7 +7,6 @@
 
 #include "pipeline/errors.h"
 #include "pipeline/tensor.h"
-#include "stages/common/row_blocks.h"
 
 namespace stages {
 namespace {
@@ -83,11 +82,16 @@ void GatherRows(const pipeline::Tensor& x, const BatchIndices& batch, float* out
   const int64_t row_size = x.row_size();
   const auto row_bytes = static_cast<size_t>(row_size) * sizeof(float);
   const int64_t block_rows = std::max<int64_t>(1, kBlockFloats / std::max<int64_t>(1, row_size));
-  ForEachRowBlock(batch.size, block_rows, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
+  // On the stage's OpenMP threads (oneDNN's, idle between its primitives), not a TBB loop that
+  // would put a second set of threads on the same cores.
+  const int64_t blocks = (batch.size + block_rows - 1) / block_rows;
+#pragma omp parallel for schedule(static) if (blocks > 1)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t end = std::min(batch.size, (b + 1) * block_rows);
+    for (int64_t i = b * block_rows; i < end; ++i) {
       std::memcpy(out + i * row_size, source + batch.indices[i] * row_size, row_bytes);
     }
-  });
+  }
 }
 
 void GatherLabels(const pipeline::Tensor& y, const BatchIndices& batch, int32_t* out) {

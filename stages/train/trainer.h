@@ -25,7 +25,8 @@
 // A non-finite batch loss ends training with a StageError naming the epoch, the batch and the
 // value (divergence); the caller's sweep goes on.
 //
-// Not thread-safe; uses the caller's task arena (gathering, optimiser) and OpenMP (oneDNN).
+// Not thread-safe; everything parallel in a step (oneDNN, gathering, the loss, the optimiser)
+// runs on the caller's OpenMP threads, which the executor sizes to the stage's share.
 
 #include <cstdint>
 #include <functional>
