@@ -1,9 +1,6 @@
 #include "stages/train/train_stage.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -14,12 +11,12 @@
 #include "pipeline/artifact_io.h"
 #include "pipeline/clock.h"
 #include "pipeline/errors.h"
-#include "stages/augment/image_grid.h"
 #include "stages/train/early_stopping.h"
 #include "stages/train/lr_schedule.h"
 #include "stages/train/model_artifact.h"
 #include "stages/train/nn/layer_spec.h"
 #include "stages/train/optimizer_factory.h"
+#include "stages/train/sample_grids.h"
 #include "stages/train/trainer.h"
 #include "stages/train/trainer_checkpoint.h"
 
@@ -190,119 +187,6 @@ std::unique_ptr<Trainer> MakeTrainer(pipeline::StageContext& ctx, const TrainerO
   return trainer;
 }
 
-// A generative model's samples after chosen epochs: one fixed batch of noise vectors (drawn
-// once from the stage's seed), decoded after each listed epoch into an 8 x 8 grid, so grids of
-// different epochs compare like for like; for objectives that reconstruct their input (a VAE)
-// also 32 originals (the first of the validation set, else of the training set) each above its
-// reconstruction. Written to the resume folder when there is one (and copied into the output at
-// the end), so grids made before an interruption survive it.
-class SampleGrids {
- public:
-  static constexpr int64_t kSamples = 64;
-  static constexpr int64_t kOriginals = 32;
-
-  SampleGrids(pipeline::StageContext& ctx, Trainer& trainer, const TrainInputs& inputs)
-      : ctx_(ctx), folder_(ctx.resume_dir()) {
-    for (const pipeline::Json& e : ctx.params().Get("sample_epochs")) {
-      epochs_.push_back(e.get<int64_t>());
-    }
-    if (epochs_.empty()) return;
-    if (!folder_.empty()) std::filesystem::create_directories(folder_);
-    const int64_t noise = trainer.objective().NoiseSize(trainer.network());
-    if (noise == 0) {
-      throw pipeline::ConfigError("train.sample_epochs: samples need a generative objective "
-                                  "(task: vae or gan)");
-    }
-    const nn::Dims& shape = trainer.options().input_shape;
-    height_ = shape.size() == 3 ? shape[1] : static_cast<int64_t>(std::lround(std::sqrt(
-                                                 static_cast<double>(nn::Product(shape)))));
-    width_ = nn::Product(shape) / std::max<int64_t>(1, height_);
-    channels_ = shape.size() == 3 ? shape[0] : 1;
-    pipeline::Rng rng = ctx.rng().Fork(kNoiseStream);
-    noise_.resize(static_cast<size_t>(kSamples * noise));
-    for (float& v : noise_) v = static_cast<float>(rng.Normal());
-    if (trainer.objective().reconstructs()) {
-      const pipeline::Tensor& x =
-          inputs.validation.x != nullptr ? *inputs.validation.x : *inputs.train.x;
-      const int64_t count = std::min<int64_t>(kOriginals, x.rows());
-      originals_.assign(x.f32(), x.f32() + count * x.row_size());
-    }
-  }
-
-  void AfterEpoch(Trainer& trainer, int64_t epoch) {
-    if (std::find(epochs_.begin(), epochs_.end(), epoch) == epochs_.end()) return;
-    nn::Network& network = trainer.network();
-    const TrainingObjective& objective = trainer.objective();
-    const int64_t size = channels_ * height_ * width_;
-    if (size != network.output_size() || (channels_ != 1 && channels_ != 3)) {
-      return;  // not an image the grid can draw
-    }
-    std::vector<std::vector<Image>> rows(8);
-    const float* out = objective.Generate(network, noise_.data(), kSamples);
-    for (int64_t k = 0; k < kSamples; ++k) {
-      rows[static_cast<size_t>(k / 8)].push_back(ToImage(objective, out + k * size, true));
-    }
-    WriteImageGridPng(Path("samples", epoch), rows);
-
-    const int64_t count = static_cast<int64_t>(originals_.size()) / std::max<int64_t>(1, size);
-    if (count == 0) return;
-    const float* recon = network.Forward(originals_.data(), count, /*training=*/false);
-    std::vector<std::vector<Image>> pairs;
-    for (int64_t first = 0; first < count; first += 8) {
-      std::vector<Image> above, below;
-      for (int64_t k = first; k < std::min(count, first + 8); ++k) {
-        above.push_back(ToImage(objective, originals_.data() + k * size, false));
-        below.push_back(ToImage(objective, recon + k * size, true));
-      }
-      pairs.push_back(std::move(above));
-      pairs.push_back(std::move(below));
-    }
-    WriteImageGridPng(Path("reconstructions", epoch), pairs);
-  }
-
-  // Copies the grids kept in the resume folder into the output.
-  void Finish() {
-    if (folder_.empty()) return;
-    for (const int64_t epoch : epochs_) {
-      for (const char* kind : {"samples", "reconstructions"}) {
-        const std::string kept = folder_ + "/" + Name(kind, epoch);
-        if (std::filesystem::exists(kept)) {
-          std::filesystem::copy_file(kept, ctx_.FilePath(Name(kind, epoch), "png"),
-                                     std::filesystem::copy_options::overwrite_existing);
-        }
-      }
-    }
-  }
-
- private:
-  static std::string Name(const char* kind, int64_t epoch) {
-    char name[64];
-    std::snprintf(name, sizeof name, "%s_epoch_%03lld.png", kind, static_cast<long long>(epoch));
-    return name;
-  }
-  std::string Path(const char* kind, int64_t epoch) {
-    return folder_.empty() ? ctx_.FilePath(Name(kind, epoch), "png")
-                           : folder_ + "/" + Name(kind, epoch);
-  }
-  // One example as an image; `output`: a network output (mapped to [0, 1] by the objective),
-  // else a data example (already in [0, 1]).
-  Image ToImage(const TrainingObjective& objective, const float* values, bool output) const {
-    Image image(channels_, height_, width_);
-    for (size_t i = 0; i < image.pixels.size(); ++i) {
-      image.pixels[i] = output ? objective.Reconstruction(values[i]) : values[i];
-    }
-    return image;
-  }
-
-  static constexpr uint64_t kNoiseStream = 0x5a4d;  // a fork of the stage's rng of its own
-  pipeline::StageContext& ctx_;
-  std::string folder_;
-  std::vector<int64_t> epochs_;
-  int64_t channels_ = 1, height_ = 0, width_ = 0;
-  std::vector<float> noise_;
-  std::vector<float> originals_;
-};
-
 // The epoch loop with its metrics, resumable from the checkpoint in the stage's resume folder.
 class EpochLoop {
  public:
@@ -462,7 +346,8 @@ void RunTrain(pipeline::StageContext& ctx) {
 
   EpochLoop loop(ctx, trainer->objective());
   loop.Resume(trainer, [&] { return MakeTrainer(ctx, options, initial); });
-  SampleGrids grids(ctx, *trainer, inputs);
+  SampleGrids grids(ctx, *trainer,
+                    inputs.validation.x != nullptr ? *inputs.validation.x : *inputs.train.x);
   loop.Run(*trainer, inputs, grids);
   grids.Finish();
   WriteOutput(ctx, *trainer, options, inputs);
