@@ -16,7 +16,6 @@ list it in MEASUREMENTS; fn() runs the timed work once and returns a dict of ext
 Run it through bench/run_unsupervised.sh, which sets OMP_NUM_THREADS and unsets OPENBLAS_CORETYPE
 and OPENBLAS_L2_SIZE for this command only (they select a slower OpenBLAS kernel).
 """
-import gzip
 import json
 import statistics
 import sys
@@ -30,16 +29,10 @@ from sklearn.manifold import TSNE
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from idx import read_idx  # bench/peers/idx.py
+
 RUNS = 3
 SEED = 0
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    dims = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def timed(fn):

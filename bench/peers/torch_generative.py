@@ -38,7 +38,6 @@ epoch {"name": "<model>_<data>", "epoch", "seconds", "images_per_s", "train_loss
            (a GAN has no single loss; the sum is only there so every line has the key).
 """
 import argparse
-import gzip
 import json
 import os
 import time
@@ -48,17 +47,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from idx import read_idx  # bench/peers/idx.py
+
 MNIST_DIR = "/usr/local/share/pipeline/mnist/digits"
 FASHION_DIR = os.environ.get("PIPELINE_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 LATENT_GAN = 100
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def load_mnist_digits():

@@ -5,7 +5,6 @@ step) and the test accuracy after the epoch.
 
   /usr/bin/python3 bench/peers/torch_train.py <threads> <data dir> <networks.json> <epochs> <batch> [network...]
 """
-import gzip
 import json
 import os
 import sys
@@ -15,13 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+from idx import read_idx  # bench/peers/idx.py
 
 
 def build(layers):
