@@ -58,6 +58,10 @@ Network::Network(const nlohmann::json& layers, const NetworkOptions& options)
     }
   }
   Build(options.batch);
+  while (first_with_parameters_ + 1 < layers_.size() &&
+         layers_[first_with_parameters_]->Parameters().empty()) {
+    ++first_with_parameters_;
+  }
   const pipeline::Rng root(options.seed);
   const pipeline::Rng weights_rng = root.Fork(0);
   for (size_t i = 0; i < layers_.size(); ++i) {
@@ -155,11 +159,8 @@ void Network::Backward(const float* output_grad, bool input_gradient) {
   }
   // Without the input gradient the layers below the first one with parameters have nothing
   // to do, and that one need not compute its own input gradient.
-  size_t lowest = 0;
-  if (!input_gradient) {
-    while (lowest + 1 < layers_.size() && layers_[lowest]->Parameters().empty()) ++lowest;
-    layers_[lowest]->SkipInputGradient(true);
-  }
+  const size_t lowest = input_gradient ? 0 : first_with_parameters_;
+  if (!input_gradient) layers_[lowest]->SkipInputGradient(true);
   for (size_t i = layers_.size(); i-- > lowest;) layers_[i]->Backward();
   if (!input_gradient) layers_[lowest]->SkipInputGradient(false);
   device_.stream.wait();

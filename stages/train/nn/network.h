@@ -165,6 +165,8 @@ class Network {
   int64_t batch_ = 0;
 
   bool input_gradient_ = false;
+  // The first layer with parameters: where a backward pass without the input gradient stops.
+  size_t first_with_parameters_ = 0;
   dnnl::memory input_;        // plain input, pointing at the caller's buffer during Forward
   dnnl::memory input_grad_;   // plain, with input_gradient_ only
   dnnl::memory output_;       // plain output returned by Forward
