@@ -11,7 +11,10 @@
 // documented in docs/stage-key.md.
 
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "pipeline/grid.h"
@@ -52,8 +55,16 @@ class Dag {
  public:
   static Dag Build(const Study& study, const Grid& grid);
 
-  const std::vector<DagNode>& nodes() const { return nodes_; }
-  const std::vector<DagRun>& runs() const { return runs_; }
+  // Adds one run (a search's next trial while others run): its stages join the nodes of the
+  // same key. Returns the index of the run that carries it — an earlier one when the run
+  // resolves to the same stages. Nodes and runs live in deques, so references to existing ones
+  // stay valid; a caller that shares the Dag between threads must still serialise Add with
+  // reads of the mutable parts (a node's `runs` and `dependents`).
+  size_t Add(const Study& study, const std::vector<const StageType*>& types,
+             const RunSpec& spec);
+
+  const std::deque<DagNode>& nodes() const { return nodes_; }
+  const std::deque<DagRun>& runs() const { return runs_; }
   // For each run of the grid, the index of the DAG run that carries it. Grid points that
   // resolve to the same stages are one run (the first); duplicate_runs() counts the others.
   const std::vector<size_t>& run_of_spec() const { return run_of_spec_; }
@@ -63,10 +74,13 @@ class Dag {
   std::vector<size_t> TopologicalOrder() const;
 
  private:
-  std::vector<DagNode> nodes_;
-  std::vector<DagRun> runs_;
+  std::deque<DagNode> nodes_;
+  std::deque<DagRun> runs_;
   std::vector<size_t> run_of_spec_;
   std::vector<std::string> stage_order_;
+  std::unordered_map<std::string, size_t> by_key_;       // stage key → node
+  std::unordered_map<std::string, size_t> by_identity_;  // run identity → run
+  std::map<std::string, size_t> stage_index_;            // stage name → position in the study
 };
 
 // The canonical text hashed into a key (exposed for docs and tests).

@@ -76,4 +76,12 @@ class Interrupted : public Error {
   Interrupted() : Error("interrupted") {}
 };
 
+// Thrown by StageContext::CheckCancelled() once the stage's metric sink asks it to stop (a
+// search's pruner judged its reported metric hopeless); the stage is recorded as pruned with
+// the reason.
+class Pruned : public Error {
+ public:
+  explicit Pruned(const std::string& reason) : Error(reason) {}
+};
+
 }  // namespace pipeline

@@ -50,6 +50,9 @@ StageOutcome ExecuteStage(const StageExecution& execution, ArtifactCache& cache,
   } catch (const Interrupted&) {
     outcome.status = status::kInterrupted;
     outcome.error = "interrupted by the user";
+  } catch (const Pruned& e) {
+    outcome.status = status::kPruned;
+    outcome.error = e.what();
   } catch (const DataError& e) {
     outcome.status = status::kFailed;
     outcome.error = e.what();

@@ -20,6 +20,37 @@
 #include "pipeline/store_writer.h"
 
 namespace pipeline {
+namespace {
+
+// The stage's metric sink with an observer beside it: every metric goes to the database and is
+// shown to the observer, whose first stop reason sticks.
+class ObservedMetricSink : public MetricSink {
+ public:
+  ObservedMetricSink(MetricSink& inner, MetricObserver& observer, std::string stage_key)
+      : inner_(inner), observer_(observer), stage_key_(std::move(stage_key)) {}
+  void LogMetric(const std::string& name, int64_t step, double value, double wall_time) override {
+    inner_.LogMetric(name, step, value, wall_time);
+    std::string reason = observer_.Observe(stage_key_, name, step, value);
+    if (reason.empty()) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (reason_.empty()) reason_ = std::move(reason);
+  }
+  std::string StopReason() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return reason_;
+  }
+
+ private:
+  MetricSink& inner_;
+  MetricObserver& observer_;
+  std::string stage_key_;
+  mutable std::mutex mutex_;
+  std::string reason_;
+};
+
+bool Settled(const std::string& node_status) { return !node_status.empty(); }
+
+}  // namespace
 
 struct Scheduler::State {
   std::mutex mutex;
@@ -38,12 +69,16 @@ struct Scheduler::State {
   std::vector<int> run_left;  // nodes still to settle
   std::vector<bool> run_started;
   std::vector<std::string> run_error;
+  std::vector<bool> run_pruned;  // the error is a pruned stage's
+  std::vector<bool> run_settled;
+  size_t unsettled_runs = 0;
   ScheduleResult result;
 };
 
 Scheduler::Scheduler(const Dag& dag, ArtifactCache& cache, StageExecutor& executor,
                      StoreWriter& writer, Clock& clock, ScheduleOptions options,
-                     const std::atomic<bool>* cancel_flag, ProgressReporter* progress)
+                     const std::atomic<bool>* cancel_flag, ProgressReporter* progress,
+                     RunSource* source, MetricObserver* observer)
     : dag_(dag),
       cache_(cache),
       executor_(executor),
@@ -51,7 +86,9 @@ Scheduler::Scheduler(const Dag& dag, ArtifactCache& cache, StageExecutor& execut
       clock_(clock),
       options_(options),
       cancel_flag_(cancel_flag),
-      progress_(progress) {}
+      progress_(progress),
+      source_(source),
+      observer_(observer) {}
 
 ScheduleResult Scheduler::Run(const std::vector<bool>& cached, const std::vector<int64_t>& run_ids) {
   const auto& nodes = dag_.nodes();
@@ -65,6 +102,8 @@ ScheduleResult Scheduler::Run(const std::vector<bool>& cached, const std::vector
   state.run_left.assign(dag_.runs().size(), 0);
   state.run_started.assign(dag_.runs().size(), false);
   state.run_error.assign(dag_.runs().size(), "");
+  state.run_pruned.assign(dag_.runs().size(), false);
+  state.run_settled.assign(dag_.runs().size(), false);
 
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (cached[n]) continue;
@@ -74,6 +113,14 @@ ScheduleResult Scheduler::Run(const std::vector<bool>& cached, const std::vector
     }
     for (size_t run : nodes[n].runs) ++state.run_left[run];
   }
+  for (size_t r = 0; r < dag_.runs().size(); ++r) {
+    // Runs made only of cached stages were finished by the caller; the others are watched.
+    if (state.run_left[r] > 0) {
+      ++state.unsettled_runs;
+    } else {
+      state.run_settled[r] = true;
+    }
+  }
   for (size_t n = 0; n < nodes.size(); ++n) {
     if (!cached[n] && state.inputs_left[n] == 0) state.ready.push({nodes[n].runs.front(), n});
   }
@@ -82,14 +129,19 @@ ScheduleResult Scheduler::Run(const std::vector<bool>& cached, const std::vector
   tbb::task_group group;
   state.group = &group;
   arena.execute([&] {
-    const size_t initial = state.ready.size();
+    size_t initial = 0;
+    {
+      std::lock_guard<std::mutex> lock(state.mutex);
+      Refill(state);
+      initial = state.ready.size();
+    }
     for (size_t i = 0; i < initial; ++i) group.run([this, &state] { RunOne(state); });
     group.wait();
   });
 
   // Whatever never started (Ctrl-C) leaves its runs interrupted.
   for (size_t r = 0; r < dag_.runs().size(); ++r) {
-    if (state.run_left[r] > 0) {
+    if (state.run_left[r] > 0 && !state.run_settled[r]) {
       ++state.result.runs_interrupted;
       const int64_t id = run_ids[r];
       const double now = clock_.WallSeconds();
@@ -177,7 +229,12 @@ void Scheduler::RunOne(State& state) {
     execution.threads = threads;
     execution.resumable = true;
     StageMetricSink metrics(writer_, node.key);
-    outcome = executor_.Execute(execution, metrics);
+    if (observer_ != nullptr) {
+      ObservedMetricSink observed(metrics, *observer_, node.key);
+      outcome = executor_.Execute(execution, observed);
+    } else {
+      outcome = executor_.Execute(execution, metrics);
+    }
   } catch (const std::exception& e) {
     // Only input loading can throw here (executors turn every failure into an outcome).
     outcome.status = status::kFailed;
@@ -221,6 +278,11 @@ void Scheduler::Finish(State& state, size_t node_index, const StageOutcome& outc
     } else if (outcome.status == status::kInterrupted) {
       ++state.result.stages_interrupted;
       state.node_status[node_index] = status::kInterrupted;
+    } else if (outcome.status == status::kPruned) {
+      ++state.result.stages_pruned;
+      for (size_t run : node.runs) state.run_pruned[run] = state.run_error[run].empty();
+      NodeSettled(state, node_index, status::kPruned, outcome.error);
+      SkipDownstream(state, node_index, "input stage '" + node.stage_name + "' was pruned");
     } else {
       ++state.result.stages_failed;
       if (outcome.data_error) ++state.result.stages_failed_on_data;
@@ -258,18 +320,122 @@ void Scheduler::NodeSettled(State& state, size_t node_index, const std::string& 
                             const std::string& error) {
   state.node_status[node_index] = node_status;
   for (size_t run : dag_.nodes()[node_index].runs) {
+    if (state.run_settled[run]) continue;
     if (!error.empty() && state.run_error[run].empty()) state.run_error[run] = error;
     if (--state.run_left[run] > 0) continue;
-    const bool ok = state.run_error[run].empty();
-    const std::string run_status = ok ? status::kDone : status::kFailed;
-    ok ? ++state.result.runs_done : ++state.result.runs_failed;
-    const int64_t id = state.run_ids[run];
-    const double now = clock_.WallSeconds();
-    writer_.Post([id, run_status, error = state.run_error[run], now](Store& store) {
-      store.RunFinished(id, run_status, error, now);
-    });
-    if (progress_) progress_->OnRunFinished(run, run_status);
+    RunSettled(state, run);
   }
+}
+
+void Scheduler::RunSettled(State& state, size_t run) {
+  state.run_settled[run] = true;
+  --state.unsettled_runs;
+  const bool ok = state.run_error[run].empty();
+  const std::string run_status =
+      ok ? status::kDone : (state.run_pruned[run] ? status::kPruned : status::kFailed);
+  if (ok) {
+    ++state.result.runs_done;
+  } else if (state.run_pruned[run]) {
+    ++state.result.runs_pruned;
+  } else {
+    ++state.result.runs_failed;
+  }
+  const int64_t id = state.run_ids[run];
+  const double now = clock_.WallSeconds();
+  writer_.Post([id, run_status, error = state.run_error[run], now](Store& store) {
+    store.RunFinished(id, run_status, error, now);
+  });
+  if (progress_) progress_->OnRunFinished(run, run_status);
+  if (source_ != nullptr) {
+    source_->Settled(run, run_status);
+    Refill(state);
+  }
+}
+
+// Asks the source for runs while it has some (under the lock). New nodes that can start are
+// queued and spawned when the group is running (state.group set), else left for Run's start.
+void Scheduler::Refill(State& state) {
+  if (source_ == nullptr) return;
+  while (!(cancel_flag_ && cancel_flag_->load())) {
+    const size_t old_nodes = state.cached.size();
+    const size_t old_ready = state.ready.size();
+    RunBatch batch = source_->More(state.unsettled_runs);
+    if (batch.run_ids.empty() && dag_.nodes().size() == old_nodes) break;
+    Extend(state, batch);
+    // Spawn one task per node made ready (Run's start spawns the first ones itself).
+    if (state.group != nullptr && state.ready.size() > old_ready) {
+      for (size_t i = old_ready; i < state.ready.size(); ++i) {
+        state.group->run([this, &state] { RunOne(state); });
+      }
+    }
+  }
+}
+
+void Scheduler::Extend(State& state, const RunBatch& batch) {
+  const auto& nodes = dag_.nodes();
+  const size_t old_nodes = state.cached.size();
+  const size_t old_runs = state.run_left.size();
+  const size_t new_nodes = nodes.size() - old_nodes;
+  state.cached.insert(state.cached.end(), batch.cached_nodes.begin(), batch.cached_nodes.end());
+  state.cached.resize(nodes.size(), false);
+  state.node_status.resize(nodes.size(), "");
+  state.inputs_left.resize(nodes.size(), 0);
+  state.consumers_left.resize(nodes.size(), 0);
+  state.outputs.resize(nodes.size(), nullptr);
+  state.run_ids.insert(state.run_ids.end(), batch.run_ids.begin(), batch.run_ids.end());
+  state.run_left.resize(dag_.runs().size(), 0);
+  state.run_started.resize(dag_.runs().size(), false);
+  state.run_error.resize(dag_.runs().size(), "");
+  state.run_pruned.resize(dag_.runs().size(), false);
+  state.run_settled.resize(dag_.runs().size(), false);
+
+  auto available = [&](size_t n) { return state.cached[n] || state.node_status[n] == status::kDone; };
+  std::vector<size_t> blocked_inputs;  // settled without output, with new dependents
+  for (size_t n = old_nodes; n < nodes.size(); ++n) {
+    if (state.cached[n]) continue;
+    for (size_t input : nodes[n].inputs) {
+      if (!available(input)) ++state.inputs_left[n];
+      ++state.consumers_left[input];
+      if (input < old_nodes && Settled(state.node_status[input]) && !available(input)) {
+        blocked_inputs.push_back(input);
+      }
+    }
+  }
+  size_t stages = 0;
+  for (size_t r = old_runs; r < dag_.runs().size(); ++r) {
+    for (size_t n : dag_.runs()[r].nodes) {
+      if (available(n)) continue;
+      if (Settled(state.node_status[n])) {
+        // An earlier run's stage that failed or was pruned: this run cannot succeed.
+        if (state.run_error[r].empty()) {
+          state.run_error[r] = "stage '" + nodes[n].stage_name + "' " + state.node_status[n];
+          state.run_pruned[r] = state.node_status[n] == status::kPruned;
+        }
+        continue;
+      }
+      ++state.run_left[r];
+    }
+    if (state.run_left[r] > 0) ++state.unsettled_runs;
+  }
+  for (size_t n = old_nodes; n < nodes.size(); ++n) stages += state.cached[n] ? 0 : 1;
+  if (progress_) progress_->OnWorkAdded(dag_.runs().size() - old_runs, stages);
+  for (size_t input : blocked_inputs) {
+    SkipDownstream(state, input, "input stage '" + nodes[input].stage_name + "' " +
+                                     state.node_status[input]);
+  }
+  for (size_t n = old_nodes; n < nodes.size(); ++n) {
+    if (!state.cached[n] && !Settled(state.node_status[n]) && state.inputs_left[n] == 0) {
+      state.ready.push({nodes[n].runs.front(), n});
+    }
+  }
+  // Runs with nothing left to compute (all cached, or already doomed) settle now.
+  for (size_t r = old_runs; r < dag_.runs().size(); ++r) {
+    if (state.run_left[r] == 0 && !state.run_settled[r]) {
+      ++state.unsettled_runs;
+      RunSettled(state, r);
+    }
+  }
+  (void)new_nodes;
 }
 
 }  // namespace pipeline

@@ -116,6 +116,7 @@ bool StageContext::cancelled() const {
 
 void StageContext::CheckCancelled() const {
   if (cancelled()) throw Interrupted();
+  if (std::string reason = metrics_.StopReason(); !reason.empty()) throw Pruned(reason);
 }
 
 }  // namespace pipeline

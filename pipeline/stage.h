@@ -38,6 +38,9 @@ class MetricSink {
   virtual ~MetricSink() = default;
   virtual void LogMetric(const std::string& name, int64_t step, double value,
                          double wall_time) = 0;
+  // Non-empty once whoever watches the metrics wants the stage to stop early (a search's
+  // pruner): the reason. The stage stops at its next CheckCancelled().
+  virtual std::string StopReason() const { return {}; }
 };
 
 class StageContext;
@@ -117,7 +120,8 @@ class StageContext {
   const Artifact* Reference(const std::string& param) const;
   void set_reference(const std::string& param, ArtifactPtr artifact);
 
-  // Throws Interrupted after Ctrl-C; long loops call it once per iteration.
+  // Throws Interrupted after Ctrl-C, or Pruned once the metric sink asks the stage to stop
+  // (MetricSink::StopReason); long loops call it once per iteration.
   void CheckCancelled() const;
   bool cancelled() const;
 

@@ -34,8 +34,14 @@ StatusPrinter::StatusPrinter(const Dag& dag, size_t runs_to_finish, size_t stage
       out_(out),
       tty_(tty),
       start_(clock.MonotonicSeconds()) {
+  FindVarying();
+}
+
+// The parameters that differ between instances of a stage, named in its progress lines.
+void StatusPrinter::FindVarying() {
+  varying_.clear();
   std::map<std::string, const DagNode*> first;
-  for (const DagNode& node : dag.nodes()) {
+  for (const DagNode& node : dag_.nodes()) {
     auto [it, inserted] = first.emplace(node.stage_name, &node);
     if (inserted) continue;
     std::vector<std::string>& keys = varying_[node.stage_name];
@@ -84,6 +90,12 @@ void StatusPrinter::OnStageFinished(const DagNode& node, const StageOutcome& out
   }
   if (tty_) Redraw();
   std::fflush(out_);
+}
+
+void StatusPrinter::OnWorkAdded(size_t runs, size_t stages) {
+  runs_total_ += runs;
+  stages_total_ += stages;
+  FindVarying();
 }
 
 void StatusPrinter::OnRunFinished(size_t run_index, const std::string& status) {

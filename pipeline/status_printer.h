@@ -22,10 +22,12 @@ class StatusPrinter : public ProgressReporter {
   void OnStageStarted(const DagNode& node, int threads) override;
   void OnStageFinished(const DagNode& node, const StageOutcome& outcome) override;
   void OnRunFinished(size_t run_index, const std::string& status) override;
+  void OnWorkAdded(size_t runs, size_t stages) override;
   void Done();  // clears the live line
 
  private:
   std::string Describe(const DagNode& node) const;
+  void FindVarying();
   void Redraw();
 
   const Dag& dag_;

@@ -49,7 +49,7 @@
 namespace pipeline {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr int kBusyTimeoutMs = 5000;
 
 struct ConnectionCloser {
@@ -186,7 +186,10 @@ void Store::Migrate() {
     Exec(kStoreSchemaSql);
     version = user_version();
   }
-  // Later versions add their steps here, e.g. `if (version == 1) { ...; version = 2; }`.
+  if (version == 1) {
+    MigrateToVersion2();
+    version = user_version();
+  }
   if (version != kSchemaVersion) {
     throw StoreError("internal error: after migrating, " + path_ + " has schema version " +
                      std::to_string(version) + " but store.cc expects " +
@@ -194,6 +197,27 @@ void Store::Migrate() {
                      "disagree)");
   }
   transaction.Commit();
+}
+
+// Version 2 adds the status 'pruned' to runs and stages, a `pruned` column to study_progress,
+// and the search tables. SQLite cannot alter a CHECK constraint, and rebuilding the two largest
+// tables would rewrite the whole file; changing the constraint's text in the schema is the
+// documented way for a change that leaves the stored rows valid (sqlite.org/lang_altertable.html,
+// "other kinds of table schema changes"): every stored status stays allowed. The rest of the
+// schema file is idempotent and creates what is new.
+void Store::MigrateToVersion2() {
+  int64_t schema_version = 0;
+  Prepared("PRAGMA schema_version").ForEachRow([&](const Statement& row) {
+    schema_version = row.Int(0);
+  });
+  Exec("PRAGMA writable_schema = ON");
+  Exec("UPDATE sqlite_schema SET sql = replace(sql, '''skipped'', ''interrupted'')', "
+       "'''skipped'', ''interrupted'', ''pruned'')') "
+       "WHERE type = 'table' AND name IN ('runs', 'stages')");
+  Exec(("PRAGMA schema_version = " + std::to_string(schema_version + 1)).c_str());
+  Exec("PRAGMA writable_schema = OFF");
+  Exec("DROP VIEW IF EXISTS study_progress");
+  Exec(kStoreSchemaSql);
 }
 
 void Store::RefuseIfDamaged() {

@@ -33,6 +33,9 @@ inline constexpr const char* kDone = "done";
 inline constexpr const char* kFailed = "failed";
 inline constexpr const char* kSkipped = "skipped";
 inline constexpr const char* kInterrupted = "interrupted";
+// Stopped by a search's pruner (search.pruner): a stage that reported a hopeless metric, and
+// the runs that contain it.
+inline constexpr const char* kPruned = "pruned";
 }  // namespace status
 
 struct StudyRow {
@@ -100,6 +103,27 @@ struct EnvironmentRow {
   std::string isa;
   int cores = 0;
   int threads = 0;
+};
+
+// One trial of a search (the `trials` table).
+struct TrialRow {
+  int64_t study_id = 0;
+  int64_t number = 0;
+  int64_t run_id = 0;
+  Json params;          // {"path": sampled value}
+  std::string state;    // trial_state::k* (search_space.h)
+  double value = 0;     // the objective (done trials)
+  int64_t step = 0;     // pruned: the last step the pruner saw
+  double intermediate = 0;
+};
+
+// One decision of a search's pruner (the `trial_rungs` table).
+struct RungRow {
+  int64_t trial = 0;
+  int64_t rung = 0;
+  int64_t step = 0;
+  double value = 0;
+  std::string decision;  // "continue" or "prune"
 };
 
 // RAII transaction: commits in Commit(), rolls back if destroyed before that.
@@ -171,6 +195,13 @@ class Store {
   void InsertArtifact(const ArtifactRow& row);
   std::vector<ArtifactRow> LoadArtifacts(const std::string& stage_key);
 
+  // --- Searches (store_trials.cc) ---
+  std::vector<TrialRow> LoadTrials(int64_t study_id);  // in number order
+  void SaveTrial(const TrialRow& trial);                // inserts or replaces (study, number)
+  std::vector<RungRow> LoadRungs(int64_t study_id);     // in (trial, step) order
+  // A decision already recorded for (trial, step) is kept: decisions are never revised.
+  void InsertRung(int64_t study_id, const RungRow& rung);
+
   // --- Environment ---
   int64_t RecordEnvironment(const EnvironmentRow& env, double now);
   void SetRunEnvironment(int64_t run_id, int64_t environment_id);
@@ -190,6 +221,7 @@ class Store {
   Statement& Prepared(const char* sql);
   void Exec(const char* sql);
   void Migrate();
+  void MigrateToVersion2();
   void RefuseIfDamaged();
 
   std::string path_;

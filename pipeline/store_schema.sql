@@ -1,4 +1,4 @@
--- The results database, schema version 1. Documented in prose in docs/schema.md.
+-- The results database, schema version 2. Documented in prose in docs/schema.md.
 --
 -- Every statement is idempotent (IF NOT EXISTS), so applying the file to a database that already
 -- has some of the objects is harmless. Store::Migrate() applies it to a version-0 (new) database
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS runs (
   variant TEXT NOT NULL DEFAULT '',
   seed TEXT NOT NULL DEFAULT '0',
   status TEXT NOT NULL DEFAULT 'pending'
-    CHECK (status IN ('pending', 'running', 'done', 'failed', 'skipped', 'interrupted')),
+    CHECK (status IN ('pending', 'running', 'done', 'failed', 'skipped', 'interrupted', 'pruned')),
   params_json TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(params_json)),
   config_json TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config_json)),
   environment_id INTEGER REFERENCES environment(id),
@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS stages (
   inputs_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(inputs_json)),
   seed TEXT NOT NULL DEFAULT '0',
   status TEXT NOT NULL DEFAULT 'pending'
-    CHECK (status IN ('pending', 'running', 'done', 'failed', 'skipped', 'interrupted')),
+    CHECK (status IN ('pending', 'running', 'done', 'failed', 'skipped', 'interrupted', 'pruned')),
   threads INTEGER NOT NULL DEFAULT 0,
   started_at REAL,
   finished_at REAL,
@@ -173,9 +173,39 @@ SELECT s.name AS study,
        count(r.id) FILTER (WHERE r.status = 'skipped') AS skipped,
        count(r.id) FILTER (WHERE r.status = 'running') AS running,
        count(r.id) FILTER (WHERE r.status = 'interrupted') AS interrupted,
-       count(r.id) FILTER (WHERE r.status = 'pending') AS pending
+       count(r.id) FILTER (WHERE r.status = 'pending') AS pending,
+       count(r.id) FILTER (WHERE r.status = 'pruned') AS pruned
 FROM studies s
 LEFT JOIN runs r ON r.study_id = s.id
 GROUP BY s.id;
 
-PRAGMA user_version = 1;
+-- A search's trials (study files with a `search:` block): one row per proposed trial, in
+-- proposal order; the sampler's whole history, so a resumed search proposes what an
+-- uninterrupted one would. `params` holds only the sampled values, by their path in the study
+-- ("model.optimizer.lr"); the run holds the rest.
+CREATE TABLE IF NOT EXISTS trials (
+  study_id INTEGER NOT NULL REFERENCES studies(id),
+  number INTEGER NOT NULL,
+  run_id INTEGER REFERENCES runs(id),
+  params TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(params)),
+  state TEXT NOT NULL DEFAULT 'running'
+    CHECK (state IN ('running', 'done', 'pruned', 'failed')),
+  value REAL,         -- the objective, for done trials
+  step INTEGER,       -- pruned: the last step the pruner saw
+  intermediate REAL,  -- pruned: the pruner's metric at that step
+  PRIMARY KEY (study_id, number)
+);
+
+-- The pruner's decisions: one row per trial and step at which it was asked (a rung for ASHA,
+-- every step from min_epochs on for the median rule).
+CREATE TABLE IF NOT EXISTS trial_rungs (
+  study_id INTEGER NOT NULL REFERENCES studies(id),
+  trial INTEGER NOT NULL,
+  rung INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  value REAL,
+  decision TEXT NOT NULL CHECK (decision IN ('continue', 'prune')),
+  PRIMARY KEY (study_id, trial, step)
+);
+
+PRAGMA user_version = 2;

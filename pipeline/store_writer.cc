@@ -50,6 +50,11 @@ void StoreWriter::Flush() {
   if (error_) std::rethrow_exception(error_);
 }
 
+void StoreWriter::Call(std::function<void(Store&)> call) {
+  Post(std::move(call));
+  Flush();
+}
+
 size_t StoreWriter::rows_written() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return rows_written_;

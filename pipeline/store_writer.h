@@ -37,6 +37,9 @@ class StoreWriter {
   // Blocks until everything posted before the call is committed. Rethrows a StoreError raised
   // by the writer thread.
   void Flush();
+  // Runs `call` on the writer thread after everything posted before it, and waits for it (with
+  // its transaction committed): how others read or write the store while the writer owns it.
+  void Call(std::function<void(Store&)> call);
   size_t rows_written() const;
 
  private:

@@ -273,14 +273,53 @@ Shares ComputeShares(const Dag& dag, const RunOptions& options) {
 }
 
 // Whether each node's output is in the cache and recorded done (never with --force).
-std::vector<bool> FindCached(Store& store, const ArtifactCache& cache, const Dag& dag, bool force) {
-  std::vector<bool> cached(dag.nodes().size(), false);
+// (From node `first` on; the result's index 0 is node `first`.)
+std::vector<bool> FindCached(Store& store, const ArtifactCache& cache, const Dag& dag, bool force,
+                             size_t first = 0) {
+  std::vector<bool> cached(dag.nodes().size() - first, false);
   if (force) return cached;
-  for (size_t n = 0; n < dag.nodes().size(); ++n) {
+  for (size_t n = first; n < dag.nodes().size(); ++n) {
     auto row = store.FindStage(dag.nodes()[n].key);
-    cached[n] = row && row->status == status::kDone && cache.Has(dag.nodes()[n].key);
+    cached[n - first] = row && row->status == status::kDone && cache.Has(dag.nodes()[n].key);
   }
   return cached;
+}
+
+// Records run `r` of the DAG as a new run of the study (numbered next) with its run_stages.
+int64_t RecordRun(Store& store, int64_t study_id, const Study& study, const Dag& dag, size_t r,
+                  int64_t number) {
+  const DagRun& run = dag.runs()[r];
+  RunRow row;
+  row.study_id = study_id;
+  row.number = number;
+  row.identity = run.identity;
+  row.variant = run.spec.variant;
+  row.seed = run.spec.seed;
+  row.status = status::kPending;
+  row.params = run.spec.flat_params;
+  row.config = run.config;
+  const int64_t id = store.InsertRun(row);
+  for (size_t s = 0; s < run.nodes.size(); ++s) {
+    store.InsertRunStage(id, study.stages[s].name, dag.nodes()[run.nodes[s]].key);
+  }
+  return id;
+}
+
+// Ensures a `stages` row for every node from `first` on (existing rows are left alone).
+void RecordStages(Store& store, const Dag& dag, size_t first) {
+  for (size_t n = first; n < dag.nodes().size(); ++n) {
+    const DagNode& node = dag.nodes()[n];
+    StageRow stage;
+    stage.key = node.key;
+    stage.name = node.stage_name;
+    stage.type = node.type->name;
+    stage.code_version = node.type->code_version;
+    stage.params = node.params;
+    for (size_t input : node.inputs) stage.inputs.push_back(dag.nodes()[input].key);
+    stage.seed = node.seed;
+    stage.status = status::kPending;
+    store.EnsureStage(stage);
+  }
 }
 
 ExitCode PrintDryRun(const StudyPlan& plan, const RunOptions& options,
@@ -340,20 +379,8 @@ std::vector<int64_t> SyncRuns(Store& store, const StudyPlan& plan, const std::st
       by_identity.erase(it);
       continue;
     }
-    RunRow row;
-    row.study_id = study_id;
-    row.number = next_number++;
-    row.identity = run.identity;
-    row.variant = run.spec.variant;
-    row.seed = run.spec.seed;
-    row.status = status::kPending;
-    row.params = run.spec.flat_params;
-    row.config = run.config;
-    run_ids[r] = store.InsertRun(row);
-    for (size_t s = 0; s < run.nodes.size(); ++s) {
-      store.InsertRunStage(run_ids[r], plan.study.stages[s].name, dag.nodes()[run.nodes[s]].key);
-    }
-    added.push_back({row.number, r});
+    added.push_back({next_number, r});
+    run_ids[r] = RecordRun(store, study_id, plan.study, dag, r, next_number++);
   }
   if (report_changes && existing && existing->file_hash != file_hash) {
     const RunLabeler labels(dag, plan.grid.swept);
@@ -368,27 +395,18 @@ std::vector<int64_t> SyncRuns(Store& store, const StudyPlan& plan, const std::st
   } else if (report_changes && existing) {
     std::fprintf(out, "study '%s' is known: continuing it\n", plan.study.name.c_str());
   }
-  for (const DagNode& node : dag.nodes()) {
-    StageRow stage;
-    stage.key = node.key;
-    stage.name = node.stage_name;
-    stage.type = node.type->name;
-    stage.code_version = node.type->code_version;
-    stage.params = node.params;
-    for (size_t input : node.inputs) stage.inputs.push_back(dag.nodes()[input].key);
-    stage.seed = node.seed;
-    stage.status = status::kPending;
-    store.EnsureStage(stage);
-  }
+  RecordStages(store, dag, 0);
   transaction.Commit();
   *new_runs = added.size();
   return run_ids;
 }
 
 // Marks the runs made entirely of cached stages done (nothing to run for them) and records the
-// environment for every run of the batch; returns how many runs still need stages.
+// environment for every run of the batch (its id in `environment_id`); returns how many runs
+// still need stages.
 size_t FinishCachedRuns(Store& store, const Dag& dag, const std::vector<bool>& cached,
-                        const std::vector<int64_t>& run_ids, int threads, Clock& clock) {
+                        const std::vector<int64_t>& run_ids, int threads, Clock& clock,
+                        int64_t* environment_id_out) {
   size_t to_finish = 0;
   Transaction transaction = store.Begin();
   for (size_t r = 0; r < dag.runs().size(); ++r) {
@@ -406,31 +424,132 @@ size_t FinishCachedRuns(Store& store, const Dag& dag, const std::vector<bool>& c
       store.RecordEnvironment(CaptureEnvironment(threads), clock.WallSeconds());
   for (const int64_t id : run_ids) store.SetRunEnvironment(id, environment_id);
   transaction.Commit();
+  *environment_id_out = environment_id;
   return to_finish;
 }
 
-// What each run of the batch came to, for the planner.
-std::vector<RunOutcome> Outcomes(Store& store, const std::vector<int64_t>& run_ids,
-                                 bool with_metrics) {
-  std::vector<RunOutcome> outcomes;
-  for (const int64_t id : run_ids) {
-    RunOutcome outcome;
-    outcome.run_id = id;
-    if (auto row = store.LoadRun(id)) outcome.status = row->status;
-    if (with_metrics) {
-      for (const auto& [stage, key] : store.LoadRunStages(id)) {
-        std::map<std::string, int64_t> last_step;
-        for (const MetricRow& metric : store.LoadMetrics(key)) {
-          auto [it, fresh] = last_step.emplace(metric.name, metric.step);
-          if (!fresh && metric.step < it->second) continue;
-          it->second = metric.step;
-          outcome.final_metrics[stage + "." + metric.name] = metric.value;
+// What a run came to, for the planner.
+RunOutcome LoadOutcome(Store& store, int64_t id, bool with_metrics) {
+  RunOutcome outcome;
+  outcome.run_id = id;
+  if (auto row = store.LoadRun(id)) outcome.status = row->status;
+  if (with_metrics) {
+    for (const auto& [stage, key] : store.LoadRunStages(id)) {
+      std::map<std::string, int64_t> last_step;
+      for (const MetricRow& metric : store.LoadMetrics(key)) {
+        auto [it, fresh] = last_step.emplace(metric.name, metric.step);
+        if (!fresh && metric.step < it->second) continue;
+        it->second = metric.step;
+        outcome.final_metrics[stage + "." + metric.name] = metric.value;
+      }
+    }
+  }
+  return outcome;
+}
+
+// The scheduler's RunSource over a planner: each time a run settles, the planner is told and
+// asked for as many runs as there are free slots; new runs join the DAG and the database (run
+// and stage rows, cached stages found) through the writer.
+class PlannerSource : public RunSource {
+ public:
+  struct Setup {
+    const Study* study = nullptr;
+    const Grid* grid = nullptr;  // stage types and swept paths
+    Dag* dag = nullptr;
+    Planner* planner = nullptr;
+    StoreWriter* writer = nullptr;
+    const ArtifactCache* cache = nullptr;
+    std::string db_path;
+    std::string cache_dir;
+    int64_t study_id = 0;
+    int64_t environment_id = 0;
+    size_t slots = 1;
+    bool force = false;
+  };
+
+  // `asked`: what Ask returned for the DAG's runs so far (in Ask order, `placed` their runs).
+  PlannerSource(Setup setup, const std::vector<RunSpec>& asked, const std::vector<size_t>& placed,
+                const std::vector<int64_t>& run_ids)
+      : s_(std::move(setup)), run_ids_(run_ids) {
+    for (size_t i = 0; i < asked.size(); ++i) waiting_[placed[i]].push_back(asked[i]);
+    for (size_t i = 0; i < asked.size(); ++i) {
+      s_.planner->Placed(asked[i], s_.dag->runs()[placed[i]], run_ids_[placed[i]], *s_.writer);
+    }
+  }
+
+  RunBatch More(size_t unsettled_runs) override {
+    RunBatch batch;
+    while (batch.run_ids.empty() && unsettled_runs < s_.slots) {
+      std::vector<RunSpec> specs = s_.planner->Ask(s_.slots - unsettled_runs);
+      if (specs.empty()) break;
+      Grid grid;
+      grid.runs = std::move(specs);
+      grid.types = s_.grid->types;
+      ResolveRunReferences(*s_.study, grid, s_.db_path, s_.cache_dir);
+      Dag& dag = *s_.dag;
+      const size_t old_nodes = dag.nodes().size();
+      const size_t old_runs = dag.runs().size();
+      std::vector<size_t> placed;
+      for (const RunSpec& spec : grid.runs) placed.push_back(dag.Add(*s_.study, grid.types, spec));
+      s_.writer->Call([&](Store& store) {
+        // Inside the writer's transaction.
+        int64_t number = store.NextRunNumber(s_.study_id);
+        for (size_t r = old_runs; r < dag.runs().size(); ++r) {
+          batch.run_ids.push_back(RecordRun(store, s_.study_id, *s_.study, dag, r, number++));
+          store.SetRunEnvironment(batch.run_ids.back(), s_.environment_id);
+        }
+        RecordStages(store, dag, old_nodes);
+        batch.cached_nodes = FindCached(store, *s_.cache, dag, s_.force, old_nodes);
+      });
+      run_ids_.insert(run_ids_.end(), batch.run_ids.begin(), batch.run_ids.end());
+      for (size_t i = 0; i < grid.runs.size(); ++i) {
+        s_.planner->Placed(grid.runs[i], dag.runs()[placed[i]], run_ids_[placed[i]], *s_.writer);
+        auto done = settled_.find(placed[i]);
+        if (done == settled_.end()) {
+          waiting_[placed[i]].push_back(grid.runs[i]);
+        } else {
+          // The same run as an earlier one that has already ended: its outcome is known.
+          TellOne(grid.runs[i], placed[i]);
         }
       }
     }
-    outcomes.push_back(std::move(outcome));
+    return batch;
   }
-  return outcomes;
+
+  void Settled(size_t run, const std::string& status) override {
+    settled_[run] = status;
+    auto it = waiting_.find(run);
+    if (it == waiting_.end()) return;
+    const std::vector<RunSpec> specs = std::move(it->second);
+    waiting_.erase(it);
+    for (const RunSpec& spec : specs) TellOne(spec, run);
+  }
+
+ private:
+  void TellOne(const RunSpec& spec, size_t run) {
+    RunOutcome outcome;
+    s_.writer->Call([&](Store& store) {
+      outcome = LoadOutcome(store, run_ids_[run], s_.planner->wants_metrics());
+    });
+    s_.planner->Tell(spec, outcome, *s_.writer);
+  }
+
+  Setup s_;
+  std::vector<int64_t> run_ids_;                     // per DAG run
+  std::map<size_t, std::vector<RunSpec>> waiting_;   // DAG run → asked specs not yet told
+  std::map<size_t, std::string> settled_;            // DAG run → status
+};
+
+// How many runs may execute at once: --jobs, or else one when the study trains networks (see
+// DefaultJobs) and the cores otherwise.
+size_t PlannerSlots(const Grid& grid, const RunOptions& options) {
+  if (options.jobs > 0) return static_cast<size_t>(options.jobs);
+  for (const StageType* type : grid.types) {
+    if (type->kind == StageKind::kTrain) return 1;
+  }
+  return static_cast<size_t>(options.cores > 0
+                                 ? options.cores
+                                 : std::max(1u, std::thread::hardware_concurrency()));
 }
 
 void Add(ScheduleResult& total, const ScheduleResult& part) {
@@ -442,6 +561,8 @@ void Add(ScheduleResult& total, const ScheduleResult& part) {
   total.runs_done += part.runs_done;
   total.runs_failed += part.runs_failed;
   total.runs_interrupted += part.runs_interrupted;
+  total.stages_pruned += part.stages_pruned;
+  total.runs_pruned += part.runs_pruned;
   total.cancelled = total.cancelled || part.cancelled;
 }
 
@@ -477,9 +598,13 @@ ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
   }
   const std::string text = StudyText(study, options.overrides);
   const double start = clock.MonotonicSeconds();
+  const size_t slots = PlannerSlots(grid, options);
+  if (const std::string line = planner.Describe(); !line.empty()) {
+    std::fprintf(out, "%s\n", line.c_str());
+  }
   ScheduleResult total;
-  size_t batches = 0, stages_run = 0;
-  for (std::vector<RunSpec> runs = planner.Ask(); !runs.empty(); runs = planner.Ask()) {
+  size_t batches = 0;
+  for (std::vector<RunSpec> runs = planner.Ask(slots); !runs.empty(); runs = planner.Ask(slots)) {
     StudyPlan batch;
     batch.study = study;
     batch.grid.runs = std::move(runs);
@@ -496,8 +621,10 @@ ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
     std::vector<bool> cached = FindCached(session.store, session.cache, dag, options.force);
     QuarantineCorruptInputs(dag, session.cache, clock, cached, out);
     PrintPlan(batch, cached, new_runs, true, out);
+    int64_t environment_id = 0;
     const size_t runs_to_finish = FinishCachedRuns(session.store, dag, cached, run_ids,
-                                                   shares.threads * shares.jobs, clock);
+                                                   shares.threads * shares.jobs, clock,
+                                                   &environment_id);
     ++batches;
     const size_t stages_to_run =
         static_cast<size_t>(std::count(cached.begin(), cached.end(), false));
@@ -505,33 +632,55 @@ ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
       std::fprintf(out,
                    "running %zu stage(s) of %zu run(s) with %d parallel stage(s) x %d thread(s)\n",
                    stages_to_run, runs_to_finish, shares.jobs, shares.threads);
-      StatusPrinter printer(dag, runs_to_finish, stages_to_run, clock, out, options.tty);
-      {
-        StoreWriter writer(session.store);
-        writer.SetSyncBarrier([&session] { session.cache.SyncAll(); });
-        Scheduler scheduler(dag, session.cache, *executor, writer, clock,
-                            {shares.jobs, shares.threads}, cancel_flag, &printer);
-        Add(total, scheduler.Run(cached, run_ids));
-        writer.Flush();
-      }
-      printer.Done();
-      stages_run += stages_to_run;
     }
+    StatusPrinter printer(dag, runs_to_finish, stages_to_run, clock, out, options.tty);
+    {
+      StoreWriter writer(session.store);
+      writer.SetSyncBarrier([&session] { session.cache.SyncAll(); });
+      PlannerSource::Setup setup;
+      setup.study = &batch.study;
+      setup.grid = &batch.grid;
+      setup.dag = &batch.dag;
+      setup.planner = &planner;
+      setup.writer = &writer;
+      setup.cache = &session.cache;
+      setup.db_path = options.db_path;
+      setup.cache_dir = cache_dir;
+      setup.study_id = session.store.FindStudy(study.name)->id;
+      setup.environment_id = environment_id;
+      setup.slots = std::max<size_t>(slots, static_cast<size_t>(shares.jobs));
+      setup.force = options.force;
+      PlannerSource source(setup, batch.grid.runs, dag.run_of_spec(), run_ids);
+      // Runs made only of cached stages have ended already.
+      for (size_t r = 0; r < dag.runs().size(); ++r) {
+        const auto& nodes = dag.runs()[r].nodes;
+        if (std::all_of(nodes.begin(), nodes.end(), [&](size_t n) { return cached[n]; })) {
+          source.Settled(r, status::kDone);
+        }
+      }
+      Scheduler scheduler(dag, session.cache, *executor, writer, clock,
+                          {shares.jobs, shares.threads}, cancel_flag, &printer, &source,
+                          planner.observer());
+      Add(total, scheduler.Run(cached, run_ids));
+      writer.Flush();
+    }
+    printer.Done();
     if (total.cancelled) break;
-    // One outcome per run the planner asked for (grid points that are the same run share it).
-    std::vector<int64_t> asked_ids;
-    for (const size_t r : dag.run_of_spec()) asked_ids.push_back(run_ids[r]);
-    planner.Tell(batch.grid.runs, Outcomes(session.store, asked_ids, planner.wants_metrics()));
   }
+  const size_t stages_run = total.stages_done + total.stages_failed + total.stages_skipped +
+                            total.stages_interrupted + total.stages_pruned;
   if (stages_run == 0 && !total.cancelled) {
     std::fprintf(out, "nothing to compute: every stage is cached (use --force to recompute)\n");
     return ExitCode::kOk;
   }
   std::fprintf(out,
-               "\n%zu run(s) done, %zu failed, %zu interrupted; %zu stage(s) computed, %zu failed, "
+               "\n%zu run(s) done, %zu failed, %zu interrupted%s; %zu stage(s) computed, %zu failed, "
                "%zu skipped in %.1fs\nresults: %s (try `pipeline status --db %s`)\n",
-               total.runs_done, total.runs_failed, total.runs_interrupted, total.stages_done,
-               total.stages_failed, total.stages_skipped, clock.MonotonicSeconds() - start,
+               total.runs_done, total.runs_failed, total.runs_interrupted,
+               total.runs_pruned > 0 ? (", " + std::to_string(total.runs_pruned) + " pruned").c_str()
+                                     : "",
+               total.stages_done, total.stages_failed, total.stages_skipped,
+               clock.MonotonicSeconds() - start,
                options.db_path.c_str(), options.db_path.c_str());
   if (total.cancelled) return ExitCode::kInterrupted;
   // Every failure a data file's: say so with its own code.

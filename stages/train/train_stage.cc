@@ -230,6 +230,10 @@ class EpochLoop {
       const double end = clock.MonotonicSeconds();
       LogEpoch(r, end - start, train_end - start);
       grids.AfterEpoch(trainer, r.epoch);
+      // A search's pruner may have stopped the run on this epoch's metrics: stop here, at the
+      // epoch boundary, before anything of the next epoch is computed. After the last epoch
+      // the run has used its whole budget and completes.
+      if (!trainer.finished()) ctx_.CheckCancelled();
       // Save progress every few seconds of training (not after the last epoch: the stage is
       // about to finish, and its output replaces the checkpoint).
       if (!checkpoint_path_.empty() && !trainer.finished() &&

@@ -347,7 +347,7 @@ TEST_CASE("a read-only store rejects writes through Query and keeps the data", "
   CHECK(Count(writer, "runs") == 2);
   CHECK(Count(writer, "studies") == 1);
   CHECK(Count(writer, "metrics") == 7);
-  CHECK(QueryValue(writer, "PRAGMA user_version") == "1");
+  CHECK(QueryValue(writer, "PRAGMA user_version") == "2");
   CHECK(QueryValue(writer, "SELECT count(DISTINCT status) FROM stages") == "1");
 }
 
@@ -450,7 +450,7 @@ TEST_CASE("a database with a newer schema version is refused, naming both versio
   }
   const auto mode = GENERATE(Store::Mode::kReadWrite, Store::Mode::kReadOnly);
   CHECK_THROWS_WITH(Store(path, mode), Contains("schema version 7") &&
-                                           Contains("versions up to 1") && Contains(path));
+                                           Contains("versions up to 2") && Contains(path));
 }
 
 TEST_CASE("reopening a database keeps its rows and creates nothing twice", "[store]") {
@@ -461,7 +461,7 @@ TEST_CASE("reopening a database keeps its rows and creates nothing twice", "[sto
     TwoRuns study(first);
   }
   Store store(path, Store::Mode::kReadWrite);
-  CHECK(QueryValue(store, "PRAGMA user_version") == "1");
+  CHECK(QueryValue(store, "PRAGMA user_version") == "2");
   CHECK(QueryValue(store, "PRAGMA journal_mode") == "wal");
   CHECK(QueryValue(store, "PRAGMA foreign_keys") == "1");
   CHECK(Count(store, "runs") == 2);

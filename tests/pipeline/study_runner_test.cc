@@ -165,8 +165,8 @@ class OneByOnePlanner : public pipeline::Planner {
  public:
   explicit OneByOnePlanner(std::vector<pipeline::RunSpec> runs) : left_(std::move(runs)) {}
 
-  std::vector<pipeline::RunSpec> Ask() override {
-    if (left_.empty()) return {};
+  std::vector<pipeline::RunSpec> Ask(size_t free_slots) override {
+    if (left_.empty() || free_slots == 0) return {};
     size_t best = 0;
     for (size_t i = 0; i < left_.size(); ++i) {
       const double delta = left_[i].flat_params["plus.delta"].get<double>();
@@ -178,13 +178,11 @@ class OneByOnePlanner : public pipeline::Planner {
     return {next};
   }
 
-  void Tell(const std::vector<pipeline::RunSpec>& runs,
-            const std::vector<pipeline::RunOutcome>& outcomes) override {
-    REQUIRE(runs.size() == 1);
-    REQUIRE(outcomes.size() == 1);
-    CHECK(outcomes[0].status == pipeline::status::kDone);
-    asked_deltas.push_back(runs[0].flat_params["plus.delta"].get<double>());
-    told_sums.push_back(outcomes[0].final_metrics.at("plus.sum"));
+  void Tell(const pipeline::RunSpec& run, const pipeline::RunOutcome& outcome,
+            pipeline::StoreWriter&) override {
+    CHECK(outcome.status == pipeline::status::kDone);
+    asked_deltas.push_back(run.flat_params["plus.delta"].get<double>());
+    told_sums.push_back(outcome.final_metrics.at("plus.sum"));
     target_ = told_sums.back() + 1;
   }
 
