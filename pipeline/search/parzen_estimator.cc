@@ -10,10 +10,10 @@
 //   collapse to spikes. The prior's sigma is set to high - low after the clip.
 // - The density is a log-sum-exp over the components, so a point far from every mean still
 //   gets a finite log density and the l/g ratio stays comparable.
-// - One deliberate difference from Optuna 3.1: its truncnorm.logpdf omits the -log(sigma) of
-//   each component (optuna#5109, fixed upstream in #5110, Optuna 3.5), which over-weights wide
-//   components such as the prior. Here every component is a normalised density, so l and g
-//   integrate to one. Int bins (mass between CDFs) were not affected and agree with 3.1.
+// - Continuous components are scored as Optuna 3.1 scores them by default, without the
+//   -log(sigma) of a normal density (see ComponentDensity in the header): wide components, the
+//   prior above all, weigh more than in the normalised mixture. Int bins are masses between
+//   CDFs, normalised in 3.1 as here, and agree with 3.1 to the last digit.
 
 #include <algorithm>
 #include <cmath>
@@ -60,8 +60,9 @@ std::vector<double> DefaultTpeWeights(size_t n) {
 
 NumericParzenEstimator::NumericParzenEstimator(const std::vector<double>& observations,
                                                const std::vector<double>& weights, double low,
-                                               double high, double prior_weight, bool discrete)
-    : low_(low), high_(high), discrete_(discrete) {
+                                               double high, double prior_weight, bool discrete,
+                                               ComponentDensity density)
+    : low_(low), high_(high), discrete_(discrete), density_(density) {
   const size_t n = observations.size();
   const double width = high - low;
   mus_ = observations;
@@ -99,9 +100,13 @@ double NumericParzenEstimator::Sample(Rng& rng) const {
 double NumericParzenEstimator::LogPdf(double x) const {
   std::vector<double> terms(mus_.size());
   for (size_t k = 0; k < mus_.size(); ++k) {
-    const double log_p =
-        discrete_ ? TruncatedNormalLogMass(x - 0.5, x + 0.5, mus_[k], sigmas_[k], low_, high_)
-                  : TruncatedNormalLogPdf(x, mus_[k], sigmas_[k], low_, high_);
+    double log_p;
+    if (discrete_) {
+      log_p = TruncatedNormalLogMass(x - 0.5, x + 0.5, mus_[k], sigmas_[k], low_, high_);
+    } else {
+      log_p = TruncatedNormalLogPdf(x, mus_[k], sigmas_[k], low_, high_);
+      if (density_ == ComponentDensity::kOptuna31) log_p += std::log(sigmas_[k]);
+    }
     terms[k] = log_weights_[k] + log_p;
   }
   const double top = *std::max_element(terms.begin(), terms.end());

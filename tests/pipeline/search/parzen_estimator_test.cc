@@ -61,10 +61,10 @@ TEST_CASE("bandwidths are the wider neighbour gap, clipped, with the prior among
   CHECK(estimator.weights()[0] == Approx(1.0 / 6));
 }
 
-TEST_CASE("a Parzen density integrates to one, and its bins sum to one for ints",
+TEST_CASE("the normalised Parzen density integrates to one, and int bins sum to one",
           "[parzen_estimator][sampler]") {
   const NumericParzenEstimator continuous({0.05, 0.3, 0.31, 0.8}, {1, 2, 1, 1}, 0, 1, 1.0,
-                                          false);
+                                          false, pipeline::ComponentDensity::kNormalised);
   const int steps = 20000;
   double integral = 0;
   for (int i = 0; i < steps; ++i) integral += std::exp(continuous.LogPdf((i + 0.5) / steps));
@@ -100,14 +100,19 @@ TEST_CASE("int bin probabilities agree with Optuna 3.1's Parzen estimator",
   CHECK(estimator.LogPdf(6) == Approx(-2.2491782).epsilon(1e-8));
 }
 
-TEST_CASE("the continuous log density is that of the normalised mixture",
+TEST_CASE("continuous log densities agree with Optuna 3.1, and normalised with a hand sum",
           "[parzen_estimator][sampler]") {
-  // The mixture of the bandwidth case above, summed by hand (in Python) from the normal pdf and
-  // erfc. Optuna 3.1's truncnorm.logpdf leaves out -log(sigma) (optuna#5109, fixed in #5110),
-  // so its values differ here; this estimator follows the corrected density.
-  const NumericParzenEstimator estimator({0.1, 0.2, 0.3, 0.6, 0.9}, {1, 1, 1, 1, 1}, 0, 1, 1.0,
-                                         false);
-  CHECK(estimator.LogPdf(0.25) == Approx(0.40816719031).epsilon(1e-9));
-  CHECK(estimator.LogPdf(0.95) == Approx(-0.45764646253).epsilon(1e-9));
-  CHECK(estimator.LogPdf(0.0) == Approx(-0.02296669412).epsilon(1e-9));
+  // Optuna 3.1: _ParzenEstimator({"x": [0.1, 0.2, 0.3, 0.6, 0.9]}, FloatDistribution(0, 1),
+  // defaults).log_pdf([0.25, 0.95, 0.0]), with Debian's python3-optuna 3.1.0.
+  const NumericParzenEstimator optuna({0.1, 0.2, 0.3, 0.6, 0.9}, {1, 1, 1, 1, 1}, 0, 1, 1.0,
+                                      false);
+  CHECK(optuna.LogPdf(0.25) == Approx(-0.90621277).epsilon(1e-8));
+  CHECK(optuna.LogPdf(0.95) == Approx(-1.20566541).epsilon(1e-8));
+  CHECK(optuna.LogPdf(0.0) == Approx(-1.26053145).epsilon(1e-8));
+  // The same mixture normalised, summed by hand (in Python) from the normal pdf and erfc.
+  const NumericParzenEstimator normalised({0.1, 0.2, 0.3, 0.6, 0.9}, {1, 1, 1, 1, 1}, 0, 1, 1.0,
+                                          false, pipeline::ComponentDensity::kNormalised);
+  CHECK(normalised.LogPdf(0.25) == Approx(0.40816719031).epsilon(1e-9));
+  CHECK(normalised.LogPdf(0.95) == Approx(-0.45764646253).epsilon(1e-9));
+  CHECK(normalised.LogPdf(0.0) == Approx(-0.02296669412).epsilon(1e-9));
 }
