@@ -43,7 +43,9 @@ StageOutcome ExecuteStage(const StageExecution& execution, ArtifactCache& cache,
       omp_set_num_threads(execution.threads);
       execution.type->run(context);
     });
-    context.CheckCancelled();
+    // A stop request that comes after the body's last check (a pruner's verdict on the last
+    // epoch) is too late to save anything: the stage has finished and counts as done.
+    if (context.cancelled()) throw Interrupted();
     outcome.commit = cache.Commit(execution.key, temp_dir, context.output());
     outcome.output = std::make_shared<const Artifact>(std::move(context.output()));
     outcome.status = status::kDone;

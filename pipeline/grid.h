@@ -30,6 +30,9 @@ struct RunSpec {
   std::vector<Json> stage_params;
   // Flat view for the database: {"stage.param": value, ..., "seed": n[, "variant": name]}.
   Json flat_params;
+  // The search trial this run carries (search_planner.h); 0 outside a search. Not part of the
+  // run's identity: a trial that resolves to an earlier run's stages is that run.
+  int64_t trial = 0;
 };
 
 struct Grid {

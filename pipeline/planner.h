@@ -22,6 +22,7 @@ namespace pipeline {
 
 struct DagRun;
 class MetricObserver;
+class Store;
 class StoreWriter;
 
 // How one run ended.
@@ -36,6 +37,9 @@ struct RunOutcome {
 class Planner {
  public:
   virtual ~Planner() = default;
+  // Before the first ask, with the study's database: load what earlier sessions recorded (a
+  // search's trials), so a resumed study continues where it stopped.
+  virtual void Resume(Store& store, const std::string& study_name) {}
   // The next runs to execute, given that `free_slots` more could run at once now; empty when
   // there is nothing to start now (the study is complete, or a search waits for results). A
   // planner that needs no results to choose (the grid) returns every run at once.

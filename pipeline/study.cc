@@ -48,7 +48,7 @@ void CheckName(const Study& study, const std::string& name, const std::string& w
 }
 
 const std::vector<std::string> kTopLevelKeys = {"study", "description", "seed", "stages", "zip",
-                                                "variants"};
+                                                "variants", "search"};
 
 // The entries of a stage's map with YAML merge keys expanded (`<<: *anchor` or a list of
 // anchors): the map's own keys win over merged ones, and earlier merged maps over later ones,
@@ -280,11 +280,18 @@ Study ParseStudy(const std::string& text, const std::string& file_name) {
       ParseZip(study, it->second);
     } else if (key == "variants") {
       ParseVariants(study, it->second);
+    } else if (key == "search") {
+      if (!it->second.IsMap()) {
+        Fail(study, "`search` is a map: {strategy: random | tpe, trials: N, objective: "
+                    "stage.metric, ...}", mark, key);
+      }
+      study.search = it->second;
+      study.search_mark = mark;
     } else {
       const std::string hint = NearestName(key, kTopLevelKeys);
       Fail(study,
            "unknown top-level key" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-               "; valid keys: study, description, seed, stages, zip, variants",
+               "; valid keys: study, description, seed, stages, zip, variants, search",
            mark, key);
     }
   }
@@ -351,6 +358,20 @@ void ApplyOverride(Study& study, const std::string& assignment) {
   if (path == "seed") {
     study.seed.value.reset(node);  // rebind: assignment would write through shared nodes
     study.seed.mark = {};
+    return;
+  }
+  if (path == "study") {
+    if (!node.IsScalar() || node.Scalar().empty()) {
+      throw ConfigError("override '" + assignment + "' needs a study name");
+    }
+    study.name = node.Scalar();
+    return;
+  }
+  if (path.compare(0, 7, "search.") == 0 && path.size() > 7) {
+    // A copy, so the parsed file's nodes stay as they were.
+    YAML::Node search = study.search.IsMap() ? YAML::Clone(study.search) : YAML::Node();
+    search[path.substr(7)] = node;
+    study.search.reset(search);
     return;
   }
   const size_t dot = path.find('.');

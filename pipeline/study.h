@@ -73,6 +73,9 @@ struct Study {
   std::vector<StageDecl> stages;
   std::vector<ZipDecl> zips;
   std::vector<VariantDecl> variants;
+  // The `search:` block as written (a map), or null; search_config.h reads it.
+  YAML::Node search;
+  SourceMark search_mark;
 
   const StageDecl* FindStage(const std::string& stage) const;
   StageDecl* FindStage(const std::string& stage);
@@ -89,7 +92,9 @@ Study LoadStudyFile(const std::string& path);
 Study ParseStudy(const std::string& text, const std::string& file_name);
 
 // Applies a command-line override "stage.param=value", "seed=1,2,3" or "stage.param=[1,2]".
-// A value with commas becomes a sweep list; values are parsed as YAML scalars.
+// A value with commas becomes a sweep list; values are parsed as YAML scalars. "study=name"
+// renames the study (its own rows in the database, e.g. the same search without pruning) and
+// "search.key=value" sets a key of the `search:` block (search.pruner=none, search.trials=20).
 void ApplyOverride(Study& study, const std::string& assignment);
 
 // Edit distance based suggestion: the candidate nearest to `word`, or "" if none is close.

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -22,6 +23,8 @@
 #include "pipeline/param_schema.h"
 #include "pipeline/planner.h"
 #include "pipeline/scheduler.h"
+#include "pipeline/search/search_config.h"
+#include "pipeline/search/search_planner.h"
 #include "pipeline/stage_registry.h"
 #include "pipeline/status_printer.h"
 #include "pipeline/store.h"
@@ -573,6 +576,24 @@ ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
                   const std::atomic<bool>* cancel_flag, FILE* out) {
   const std::string cache_dir =
       options.cache_dir.empty() ? DefaultCacheDir(options.db_path) : options.cache_dir;
+  Study study = LoadStudyFile(study_path);
+  for (const std::string& assignment : options.overrides) ApplyOverride(study, assignment);
+  if (std::optional<SearchConfig> search = ParseSearchConfig(study)) {
+    std::vector<RunSpec> grid_runs;
+    if (search->strategy == "grid") grid_runs = ExpandGrid(study, registry, options.max_runs).runs;
+    SearchPlanner planner(study, std::move(*search), registry, std::move(grid_runs), out);
+    if (options.dry_run) {
+      // The plan of one trial: what each trial computes, and what the cache already has.
+      StudyPlan plan;
+      plan.study = study;
+      plan.grid = planner.grid();
+      plan.grid.runs = {planner.example_run()};
+      plan.dag = Dag::Build(plan.study, plan.grid);
+      std::fprintf(out, "%s\n(below: the plan of one trial)\n", planner.Describe().c_str());
+      return PrintDryRun(plan, options, cache_dir, out);
+    }
+    return RunWithPlanner(study, planner.grid(), planner, options, clock, cancel_flag, out);
+  }
   const StudyPlan plan = PlanStudy(study_path, options.overrides, registry, options.db_path,
                                    cache_dir, options.max_runs);
   if (options.dry_run) return PrintDryRun(plan, options, cache_dir, out);
@@ -591,6 +612,7 @@ ExitCode RunWithPlanner(const Study& study, const Grid& grid, Planner& planner,
       options.make_executor ? options.make_executor(session.cache, clock, cancel_flag)
                             : std::make_unique<InProcessExecutor>(session.cache, clock, cancel_flag);
   const int abandoned = session.store.MarkAbandonedAsInterrupted();
+  planner.Resume(session.store, study.name);
   session.cache.RemoveStaleTempDirs();
   if (abandoned > 0) {
     std::fprintf(out, "resuming: %d stage(s)/run(s) were cut off by an earlier interruption\n",
