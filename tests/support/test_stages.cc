@@ -1,6 +1,7 @@
 #include "tests/support/test_stages.h"
 
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #include "pipeline/errors.h"
@@ -102,6 +103,32 @@ std::vector<StageType> TestStages() {
     ctx.output().Put("x", ctx.FindInput("x"));
   };
   types.push_back(slow);
+
+  StageType curve;
+  curve.name = "curve";
+  curve.kind = StageKind::kTrain;
+  curve.help = "a learning curve whose height depends on x and width";
+  curve.min_inputs = curve.max_inputs = 1;
+  curve.params = {ParamSpec::Float("x", 0.5, "where on the curve"),
+                  ParamSpec::Int("width", 1, "a whole-number knob").Min(1),
+                  ParamSpec::Int("epochs", 9, "steps").Min(1),
+                  ParamSpec::Int("sleep_ms", 0, "milliseconds per step").Min(0)};
+  curve.run = [](StageContext& ctx) {
+    // score rises towards 1 - (x - 0.3)^2 - (width - 4)^2 / 100 over the epochs.
+    const double x = ctx.params().GetFloat("x");
+    const double width = static_cast<double>(ctx.params().GetInt("width"));
+    const double top = 1 - (x - 0.3) * (x - 0.3) - (width - 4) * (width - 4) / 100 +
+                       0 * Sum(ctx.FindInput("x"));
+    const int64_t epochs = ctx.params().GetInt("epochs");
+    for (int64_t epoch = 1; epoch <= epochs; ++epoch) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ctx.params().GetInt("sleep_ms")));
+      ctx.Metric("score", epoch, top * (1 - std::exp(-0.5 * static_cast<double>(epoch))));
+      ctx.Metric("epochs_run", epoch, static_cast<double>(epoch));
+      if (epoch < epochs) ctx.CheckCancelled();
+    }
+    ctx.output().Put("x", ctx.FindInput("x"));
+  };
+  types.push_back(curve);
   return types;
 }
 

@@ -7,6 +7,8 @@
 //   fail_if   (evaluate) throws StageError when `fail` is true; otherwise metric "mean", x passed on
 //   slow      (train)    `steps` steps of `sleep_ms` each, logging metric "step" every step and
 //                        checking for cancellation (for interruption tests)
+//   curve     (train)    metric "score" per epoch rising to 1 - (x - 0.3)^2 - (width - 4)^2/100,
+//                        checking for cancellation between epochs (for searches and pruners)
 
 #include <vector>
 
