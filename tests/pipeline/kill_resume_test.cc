@@ -118,3 +118,60 @@ TEST_CASE("SIGTERM while a large grid is still being expanded ends the process a
   CHECK(std::chrono::steady_clock::now() - signalled < std::chrono::seconds(1));
   CHECK_FALSE(std::filesystem::exists(dir.File("r.db")));  // nothing was written
 }
+
+TEST_CASE("a search killed with SIGKILL resumes to the same trials and numbers",
+          "[resume][search][integration][slow]") {
+  testing_support::TempDir dir;
+  const std::string study = dir.File("search.yaml");
+  std::ofstream(study)
+      << "study: killed_search\nseed: 4\nstages:\n"
+         "  data: {type: blobs, n: 3000, dims: 16, centers: 4, spread: 4.0}\n"
+         "  split: {type: split, input: data, validation: 0.25}\n"
+         "  train_part: {type: take, input: split, part: train}\n"
+         "  validation: {type: take, input: split, part: validation}\n"
+         "  model:\n    type: train\n    inputs: [train_part, validation]\n    epochs: 9\n"
+         "    batch_size: 32\n"
+         "    layers: [{type: linear, out: {int: [8, 64]}}, {type: relu}, {type: linear, out: 4}]\n"
+         "    optimizer: {optimizer: sgd, lr: {loguniform: [1.0e-4, 0.3]}}\n"
+         "search:\n  strategy: tpe\n  trials: 14\n  startup_trials: 5\n"
+         "  objective: model.val_accuracy\n"
+         "  pruner: {type: asha, min_epochs: 1, reduction_factor: 3}\n";
+  auto spawn = [&](const std::string& db) {
+    return testing_support::Spawn(
+        {PIPELINE_BINARY, "run", study, "--db", db, "--plain", "--cores", "1"});
+  };
+  const std::string clean_db = dir.File("clean/results.db");
+  const std::string crash_db = dir.File("crash/results.db");
+  REQUIRE(Wait(spawn(clean_db)) == 0);
+
+  const pid_t child = spawn(crash_db);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  // Kill it in the middle of a trial's training, a few trials in.
+  while ((Count(crash_db, "SELECT count(*) FROM trials WHERE state != 'running'") < 4 ||
+          Count(crash_db, "SELECT count(*) FROM metrics m JOIN run_stages rs ON "
+                          "rs.stage_key = m.stage_key JOIN trials t ON t.run_id = rs.run_id "
+                          "WHERE t.state = 'running' AND m.name = 'val_accuracy'") == 0) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  kill(child, SIGKILL);
+  CHECK(Wait(child) == 128 + SIGKILL);
+  const int finished = Count(crash_db, "SELECT count(*) FROM trials WHERE state != 'running'");
+  INFO("trials finished when killed: " << finished);
+  REQUIRE(finished < 14);
+
+  REQUIRE(Wait(spawn(crash_db)) == 0);
+  const char* trials =
+      "SELECT number, params, state, printf('%.17g', value), step FROM trials ORDER BY number";
+  const auto clean = Rows(clean_db, trials);
+  REQUIRE(clean.size() == 14);
+  CHECK(Rows(crash_db, trials) == clean);
+  CHECK(Rows(crash_db, "SELECT trial, step, decision FROM trial_rungs ORDER BY 1, 2") ==
+        Rows(clean_db, "SELECT trial, step, decision FROM trial_rungs ORDER BY 1, 2"));
+  // Every number but the timings (epoch_time, images_per_s).
+  const char* numbers =
+      "SELECT r.number, f.stage, f.name, f.step, printf('%.17g', f.value) FROM final_metrics f "
+      "JOIN runs r ON r.id = f.run_id WHERE f.name NOT IN ('epoch_time', 'images_per_s') "
+      "ORDER BY 1, 2, 3";
+  CHECK(Rows(crash_db, numbers) == Rows(clean_db, numbers));
+}
