@@ -29,7 +29,7 @@ void AddStatusCommand(CLI::App& app, CommandContext& context) {
     Store store(*db, Store::Mode::kReadOnly);
     if (study->empty()) {
       PrintQuery(store,
-                 "SELECT study, total, done, failed, skipped, running, interrupted, pending "
+                 "SELECT study, total, done, pruned, failed, skipped, running, interrupted, pending "
                  "FROM study_progress ORDER BY study",
                  TableFormat::kAligned, stdout);
     } else {

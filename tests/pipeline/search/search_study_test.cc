@@ -123,7 +123,7 @@ TEST_CASE("with two jobs two trials run at once and the total is kept", "[search
                  "WHERE a.started_at < b.finished_at AND b.started_at < a.finished_at") == "1");
 }
 
-TEST_CASE("the median pruner waits for its startup trials, then stops below-median trials",
+TEST_CASE("the median pruner waits for its startup trials and then stops below-median trials",
           "[search]") {
   pipeline::PrunerConfig config;
   config.type = "median";
@@ -149,7 +149,7 @@ TEST_CASE("the median pruner waits for its startup trials, then stops below-medi
   CHECK(pruner->Report(3, 2, 0.9)->prune);
 }
 
-TEST_CASE("ASHA keeps the best 1/eta at each rung, judged when a trial gets there", "[search]") {
+TEST_CASE("ASHA keeps the best 1/eta at each rung as each trial gets there", "[search]") {
   pipeline::PrunerConfig config;
   config.type = "asha";
   config.metric = "acc";
@@ -216,4 +216,22 @@ TEST_CASE("bad search blocks and misplaced distributions are errors naming the k
       CHECK(e.line() > 0);
     }
   }
+}
+
+TEST_CASE("a grid with a pruner runs its points as trials in order and stops the poor ones",
+          "[search][integration]") {
+  StudyFixture f;
+  const std::string text =
+      "study: pruned_grid\nstages:\n  data: {type: constant, value: 1, n: 4}\n"
+      "  model: {type: curve, input: data, epochs: 6, x: [0.3, 0.35, 0.9, 0.95, 1.0], width: 4}\n"
+      "search:\n  objective: model.score\n"
+      "  pruner: {type: median, min_epochs: 2, startup_trials: 2}\n";
+  REQUIRE(f.Run(text) == ExitCode::kOk);
+  CHECK(f.Column("SELECT json_extract(params, '$.\"model.x\"') FROM trials ORDER BY number") ==
+        std::vector<std::string>{"0.3", "0.35", "0.9", "0.95", "1.0"});
+  // The first two finish (startup); the far-off x are below their median from epoch 2 on.
+  CHECK(f.Column("SELECT state FROM trials ORDER BY number") ==
+        std::vector<std::string>{"done", "done", "pruned", "pruned", "pruned"});
+  CHECK(f.Column("SELECT step FROM trials WHERE state = 'pruned'") ==
+        std::vector<std::string>{"2", "2", "2"});
 }
