@@ -25,8 +25,12 @@ echo "optuna: $(/usr/bin/python3 -c 'import optuna; print(optuna.__version__)'),
 ours() {  # mode
   local mode=$1 db="$work/ours_$1.db" start end
   start=$(date +%s.%N)
+  # asha: the file's own pruner {type: asha, min_epochs: 1, reduction_factor: 3}.
+  local pruner=()
+  [ "$mode" = none ] && pruner=("search.pruner=none")
   "$build/pipeline" run experiments/s9_search.yaml --db "$db" "study=s9_bench_$mode" \
-    "search.pruner=$mode" "search.trials=$trials" > "$work/ours_$mode.log" 2>&1
+    "${pruner[@]}" "search.trials=$trials" > "$work/ours_$mode.log" 2>&1 ||
+    { echo "ours ($mode) failed:" >&2; tail -5 "$work/ours_$mode.log" >&2; exit 1; }
   end=$(date +%s.%N)
   sqlite3 -separator ' | ' "$db" "
     SELECT 'ours', '$mode',

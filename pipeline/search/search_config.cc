@@ -161,9 +161,16 @@ PrunerConfig ParsePruner(const Study& study, const YAML::Node& node, const Searc
   PrunerConfig pruner;
   if (node.IsScalar() && (node.Scalar() == "none" || node.Scalar() == "null")) return pruner;
   if (node.IsNull()) return pruner;
+  if (node.IsScalar() && (node.Scalar() == "asha" || node.Scalar() == "median")) {
+    // Shorthand (search.pruner=asha on the command line): the type with its defaults.
+    pruner.type = node.Scalar();
+    pruner.stage = config.objective_stage;
+    pruner.metric = config.objective_metric;
+    return pruner;
+  }
   if (!node.IsMap()) {
-    Fail(study, "`pruner` is none or {type: asha | median, metric: stage.metric, min_epochs, "
-                "reduction_factor}", MarkOf(node), "search.pruner");
+    Fail(study, "`pruner` is none, asha, median or {type: asha | median, metric: stage.metric, "
+                "min_epochs, reduction_factor}", MarkOf(node), "search.pruner");
   }
   CheckKeys(study, node, kPrunerKeys, "search.pruner.");
   const YAML::Node type = node["type"];
