@@ -1,8 +1,10 @@
 #include "pipeline/reproduce.h"
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 
@@ -29,6 +31,25 @@ class CollectingSink : public MetricSink {
  private:
   std::mutex mutex_;
   std::map<std::pair<std::string, int64_t>, double> values_;
+};
+
+// Asks the stage to stop once it has logged a metric at `last_step`: a pruned stage re-run to
+// the epoch at which the search's pruner stopped it.
+class StopAtStepSink : public CollectingSink {
+ public:
+  explicit StopAtStepSink(int64_t last_step) : last_step_(last_step) {}
+  void LogMetric(const std::string& name, int64_t step, double value, double wall) override {
+    CollectingSink::LogMetric(name, step, value, wall);
+    if (step >= last_step_) reached_ = true;
+  }
+  std::string StopReason() const override {
+    return reached_ ? "stopped at epoch " + std::to_string(last_step_) + " as the stored run"
+                    : std::string();
+  }
+
+ private:
+  int64_t last_step_;
+  std::atomic<bool> reached_{false};
 };
 
 bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
@@ -105,9 +126,16 @@ ReproduceReport ReproduceRun(Store& store, int64_t run_id, const StageRegistry& 
       if (inputs_ok) inputs.push_back(outputs[input_name]);
       input_keys.push_back(keys[input_name]);
     }
+    comparison.pruned = row && row->status == status::kPruned;
+    if (run->status == status::kPruned && (!row || row->status == status::kSkipped)) {
+      comparison.not_run = true;
+      std::fprintf(out, "  %-16s not run   (the stored run was pruned before it)\n", name.c_str());
+      report.stages.push_back(std::move(comparison));
+      continue;
+    }
     if (!type) {
       comparison.detail = "stage type '" + stage.at("type").get<std::string>() + "' no longer exists";
-    } else if (!row || row->status != status::kDone) {
+    } else if (!row || (row->status != status::kDone && !comparison.pruned)) {
       comparison.detail = "the stage never finished in the stored run";
     } else if (row->code_version != type->code_version) {
       comparison.detail = "the stage's code version changed (stored " +
@@ -129,16 +157,24 @@ ReproduceReport ReproduceRun(Store& store, int64_t run_id, const StageRegistry& 
       execution.seed = DeriveStageSeed(run->seed, comparison.key);
       execution.threads = std::max(1, row->threads);
       execution.reference_cache = &references;
-      CollectingSink sink;
-      const StageOutcome outcome = ExecuteStage(execution, cache, clock, sink, nullptr);
-      if (outcome.status != status::kDone) {
-        comparison.detail = "re-execution " + outcome.status + ": " + outcome.error;
+      const auto stored = store.LoadMetrics(comparison.key);
+      int64_t last_step = 0;
+      for (const MetricRow& m : stored) last_step = std::max(last_step, m.step);
+      std::unique_ptr<CollectingSink> sink = comparison.pruned
+                                                 ? std::make_unique<StopAtStepSink>(last_step)
+                                                 : std::make_unique<CollectingSink>();
+      const StageOutcome outcome = ExecuteStage(execution, cache, clock, *sink, nullptr);
+      const std::string expected = comparison.pruned ? status::kPruned : status::kDone;
+      if (outcome.status != expected) {
+        comparison.detail = "re-execution " + outcome.status + " (stored: " + row->status +
+                            ")" + (outcome.error.empty() ? "" : ": " + outcome.error);
       } else {
-        outputs[name] = outcome.output;
-        comparison.output_identical = outcome.commit.output_hash == row->output_hash;
-        if (!comparison.output_identical) comparison.detail = "output hash differs";
-        auto fresh = sink.values();
-        const auto stored = store.LoadMetrics(comparison.key);
+        if (!comparison.pruned) {
+          outputs[name] = outcome.output;
+          comparison.output_identical = outcome.commit.output_hash == row->output_hash;
+          if (!comparison.output_identical) comparison.detail = "output hash differs";
+        }
+        auto fresh = sink->values();
         std::map<std::pair<std::string, int64_t>, double> stored_values;
         for (const MetricRow& m : stored) {
           if (!IsTimingMetric(m.name)) stored_values[{m.name, m.step}] = m.value;
@@ -162,8 +198,9 @@ ReproduceReport ReproduceRun(Store& store, int64_t run_id, const StageRegistry& 
         }
       }
     }
-    std::fprintf(out, "  %-16s %s  %zu metric value(s)%s%s\n", name.c_str(),
+    std::fprintf(out, "  %-16s %s  %zu metric value(s)%s%s%s\n", name.c_str(),
                  comparison.identical() ? "identical" : "DIFFERS  ", comparison.metrics_compared,
+                 comparison.pruned ? " up to the epoch it was pruned at" : "",
                  comparison.detail.empty() ? "" : " — ", comparison.detail.c_str());
     std::fflush(out);
     report.stages.push_back(std::move(comparison));

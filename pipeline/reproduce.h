@@ -21,7 +21,15 @@ struct StageComparison {
   size_t metrics_compared = 0;
   size_t metrics_differing = 0;
   std::string detail;  // first difference, or why the stage could not be compared
-  bool identical() const { return output_identical && metrics_differing == 0 && detail.empty(); }
+  // The stored stage was pruned by a search: it is re-run to the epoch it stopped at, and its
+  // metrics up to there are compared (it has no output).
+  bool pruned = false;
+  // Downstream of a pruned stage in a pruned run: nothing was stored, nothing to compare.
+  bool not_run = false;
+  bool identical() const {
+    if (not_run) return true;
+    return (output_identical || pruned) && metrics_differing == 0 && detail.empty();
+  }
 };
 
 struct ReproduceReport {

@@ -9,6 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include "pipeline/errors.h"
+#include "pipeline/reproduce.h"
+#include "pipeline/store.h"
+#include "pipeline/study_runner.h"
 #include "pipeline/search/pruner.h"
 #include "pipeline/search/search_config.h"
 #include "tests/support/study_fixture.h"
@@ -234,4 +237,31 @@ TEST_CASE("a grid with a pruner runs its points as trials in order and stops the
         std::vector<std::string>{"done", "done", "pruned", "pruned", "pruned"});
   CHECK(f.Column("SELECT step FROM trials WHERE state = 'pruned'") ==
         std::vector<std::string>{"2", "2", "2"});
+}
+
+TEST_CASE("a pruned trial reproduces bit for bit up to the epoch it was pruned at",
+          "[search][integration]") {
+  StudyFixture f;
+  REQUIRE(f.Run(SearchStudy("random", 8, kAsha)) == ExitCode::kOk);
+  const int64_t run_id = std::stoll(f.Scalar("SELECT run_id FROM trials WHERE state = 'pruned' "
+                                             "AND step >= 1 ORDER BY number LIMIT 1"));
+  FILE* sink = std::fopen("/dev/null", "w");
+  {
+    pipeline::Store store(f.db(), pipeline::Store::Mode::kReadWrite);
+    const auto report = pipeline::ReproduceRun(store, run_id, f.registry(), f.clock(), sink,
+                                               pipeline::DefaultCacheDir(f.db()));
+    CHECK(report.identical());
+    REQUIRE(report.stages.size() == 2);
+    CHECK(report.stages[1].pruned);
+    CHECK(report.stages[1].metrics_compared > 0);
+    // A stored value that the re-run does not give is found.
+    store.Query("UPDATE metrics SET value = value + 1e-9 WHERE name = 'score' AND stage_key = "
+                "(SELECT stage_key FROM run_stages WHERE run_id = " + std::to_string(run_id) +
+                " AND stage = 'model')", [](const auto&, const auto&) {});
+    const auto tampered = pipeline::ReproduceRun(store, run_id, f.registry(), f.clock(), sink,
+                                                 pipeline::DefaultCacheDir(f.db()));
+    CHECK_FALSE(tampered.identical());
+    CHECK(tampered.first_difference() == "model");
+  }
+  std::fclose(sink);
 }
