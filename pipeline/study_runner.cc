@@ -22,6 +22,8 @@
 #include "pipeline/hash.h"
 #include "pipeline/param_schema.h"
 #include "pipeline/planner.h"
+#include "pipeline/planner_source.h"
+#include "pipeline/run_records.h"
 #include "pipeline/scheduler.h"
 #include "pipeline/search/search_config.h"
 #include "pipeline/search/search_planner.h"
@@ -275,56 +277,6 @@ Shares ComputeShares(const Dag& dag, const RunOptions& options) {
   return shares;
 }
 
-// Whether each node's output is in the cache and recorded done (never with --force).
-// (From node `first` on; the result's index 0 is node `first`.)
-std::vector<bool> FindCached(Store& store, const ArtifactCache& cache, const Dag& dag, bool force,
-                             size_t first = 0) {
-  std::vector<bool> cached(dag.nodes().size() - first, false);
-  if (force) return cached;
-  for (size_t n = first; n < dag.nodes().size(); ++n) {
-    auto row = store.FindStage(dag.nodes()[n].key);
-    cached[n - first] = row && row->status == status::kDone && cache.Has(dag.nodes()[n].key);
-  }
-  return cached;
-}
-
-// Records run `r` of the DAG as a new run of the study (numbered next) with its run_stages.
-int64_t RecordRun(Store& store, int64_t study_id, const Study& study, const Dag& dag, size_t r,
-                  int64_t number) {
-  const DagRun& run = dag.runs()[r];
-  RunRow row;
-  row.study_id = study_id;
-  row.number = number;
-  row.identity = run.identity;
-  row.variant = run.spec.variant;
-  row.seed = run.spec.seed;
-  row.status = status::kPending;
-  row.params = run.spec.flat_params;
-  row.config = run.config;
-  const int64_t id = store.InsertRun(row);
-  for (size_t s = 0; s < run.nodes.size(); ++s) {
-    store.InsertRunStage(id, study.stages[s].name, dag.nodes()[run.nodes[s]].key);
-  }
-  return id;
-}
-
-// Ensures a `stages` row for every node from `first` on (existing rows are left alone).
-void RecordStages(Store& store, const Dag& dag, size_t first) {
-  for (size_t n = first; n < dag.nodes().size(); ++n) {
-    const DagNode& node = dag.nodes()[n];
-    StageRow stage;
-    stage.key = node.key;
-    stage.name = node.stage_name;
-    stage.type = node.type->name;
-    stage.code_version = node.type->code_version;
-    stage.params = node.params;
-    for (size_t input : node.inputs) stage.inputs.push_back(dag.nodes()[input].key);
-    stage.seed = node.seed;
-    stage.status = status::kPending;
-    store.EnsureStage(stage);
-  }
-}
-
 ExitCode PrintDryRun(const StudyPlan& plan, const RunOptions& options,
                      const std::string& cache_dir, FILE* out) {
   const Dag& dag = plan.dag;
@@ -430,118 +382,6 @@ size_t FinishCachedRuns(Store& store, const Dag& dag, const std::vector<bool>& c
   *environment_id_out = environment_id;
   return to_finish;
 }
-
-// What a run came to, for the planner.
-RunOutcome LoadOutcome(Store& store, int64_t id, bool with_metrics) {
-  RunOutcome outcome;
-  outcome.run_id = id;
-  if (auto row = store.LoadRun(id)) outcome.status = row->status;
-  if (with_metrics) {
-    for (const auto& [stage, key] : store.LoadRunStages(id)) {
-      std::map<std::string, int64_t> last_step;
-      for (const MetricRow& metric : store.LoadMetrics(key)) {
-        auto [it, fresh] = last_step.emplace(metric.name, metric.step);
-        if (!fresh && metric.step < it->second) continue;
-        it->second = metric.step;
-        outcome.final_metrics[stage + "." + metric.name] = metric.value;
-      }
-    }
-  }
-  return outcome;
-}
-
-// The scheduler's RunSource over a planner: each time a run settles, the planner is told and
-// asked for as many runs as there are free slots; new runs join the DAG and the database (run
-// and stage rows, cached stages found) through the writer.
-class PlannerSource : public RunSource {
- public:
-  struct Setup {
-    const Study* study = nullptr;
-    const Grid* grid = nullptr;  // stage types and swept paths
-    Dag* dag = nullptr;
-    Planner* planner = nullptr;
-    StoreWriter* writer = nullptr;
-    const ArtifactCache* cache = nullptr;
-    std::string db_path;
-    std::string cache_dir;
-    int64_t study_id = 0;
-    int64_t environment_id = 0;
-    size_t slots = 1;
-    bool force = false;
-  };
-
-  // `asked`: what Ask returned for the DAG's runs so far (in Ask order, `placed` their runs).
-  PlannerSource(Setup setup, const std::vector<RunSpec>& asked, const std::vector<size_t>& placed,
-                const std::vector<int64_t>& run_ids)
-      : s_(std::move(setup)), run_ids_(run_ids) {
-    for (size_t i = 0; i < asked.size(); ++i) waiting_[placed[i]].push_back(asked[i]);
-    for (size_t i = 0; i < asked.size(); ++i) {
-      s_.planner->Placed(asked[i], s_.dag->runs()[placed[i]], run_ids_[placed[i]], *s_.writer);
-    }
-  }
-
-  RunBatch More(size_t unsettled_runs) override {
-    RunBatch batch;
-    while (batch.run_ids.empty() && unsettled_runs < s_.slots) {
-      std::vector<RunSpec> specs = s_.planner->Ask(s_.slots - unsettled_runs);
-      if (specs.empty()) break;
-      Grid grid;
-      grid.runs = std::move(specs);
-      grid.types = s_.grid->types;
-      ResolveRunReferences(*s_.study, grid, s_.db_path, s_.cache_dir);
-      Dag& dag = *s_.dag;
-      const size_t old_nodes = dag.nodes().size();
-      const size_t old_runs = dag.runs().size();
-      std::vector<size_t> placed;
-      for (const RunSpec& spec : grid.runs) placed.push_back(dag.Add(*s_.study, grid.types, spec));
-      s_.writer->Call([&](Store& store) {
-        // Inside the writer's transaction.
-        int64_t number = store.NextRunNumber(s_.study_id);
-        for (size_t r = old_runs; r < dag.runs().size(); ++r) {
-          batch.run_ids.push_back(RecordRun(store, s_.study_id, *s_.study, dag, r, number++));
-          store.SetRunEnvironment(batch.run_ids.back(), s_.environment_id);
-        }
-        RecordStages(store, dag, old_nodes);
-        batch.cached_nodes = FindCached(store, *s_.cache, dag, s_.force, old_nodes);
-      });
-      run_ids_.insert(run_ids_.end(), batch.run_ids.begin(), batch.run_ids.end());
-      for (size_t i = 0; i < grid.runs.size(); ++i) {
-        s_.planner->Placed(grid.runs[i], dag.runs()[placed[i]], run_ids_[placed[i]], *s_.writer);
-        auto done = settled_.find(placed[i]);
-        if (done == settled_.end()) {
-          waiting_[placed[i]].push_back(grid.runs[i]);
-        } else {
-          // The same run as an earlier one that has already ended: its outcome is known.
-          TellOne(grid.runs[i], placed[i]);
-        }
-      }
-    }
-    return batch;
-  }
-
-  void Settled(size_t run, const std::string& status) override {
-    settled_[run] = status;
-    auto it = waiting_.find(run);
-    if (it == waiting_.end()) return;
-    const std::vector<RunSpec> specs = std::move(it->second);
-    waiting_.erase(it);
-    for (const RunSpec& spec : specs) TellOne(spec, run);
-  }
-
- private:
-  void TellOne(const RunSpec& spec, size_t run) {
-    RunOutcome outcome;
-    s_.writer->Call([&](Store& store) {
-      outcome = LoadOutcome(store, run_ids_[run], s_.planner->wants_metrics());
-    });
-    s_.planner->Tell(spec, outcome, *s_.writer);
-  }
-
-  Setup s_;
-  std::vector<int64_t> run_ids_;                     // per DAG run
-  std::map<size_t, std::vector<RunSpec>> waiting_;   // DAG run → asked specs not yet told
-  std::map<size_t, std::string> settled_;            // DAG run → status
-};
 
 // How many runs may execute at once: --jobs, or else one when the study trains networks (see
 // DefaultJobs) and the cores otherwise.

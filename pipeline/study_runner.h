@@ -60,6 +60,11 @@ StudyPlan PlanStudy(const std::string& study_path, const std::vector<std::string
                     const StageRegistry& registry, const std::string& db_path = "",
                     const std::string& cache_dir = "", size_t max_runs = kDefaultMaxRuns);
 
+// Replaces each stage reference written "run:<id>/<stage>" in the grid's runs by that stage's key
+// (see PlanStudy); ConfigError as there.
+void ResolveRunReferences(const Study& study, Grid& grid, const std::string& db_path,
+                          const std::string& cache_dir);
+
 // The cache folder used for a database when none is given.
 std::string DefaultCacheDir(const std::string& db_path);
 
