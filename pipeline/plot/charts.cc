@@ -46,7 +46,15 @@ void DrawFrame(SvgWriter& svg, const ChartSpec& spec, const Scale& xs, const Sca
   svg.Text(16, (y0 + y1) / 2, spec.y_label, SvgWriter::Anchor::kMiddle, 12, "#222", -90);
 }
 
-void DrawLegend(SvgWriter& svg, const ChartSpec& spec, const std::vector<Series>& series) {
+void DrawLegend(SvgWriter& svg, const ChartSpec& spec, const std::vector<Series>& all) {
+  std::vector<Series> series;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!all[i].in_legend) continue;
+    series.push_back(all[i]);
+    if (series.back().stroke.empty() && series.back().color < 0) {
+      series.back().color = static_cast<int>(i);
+    }
+  }
   if (series.size() < 2) return;
   const size_t shown = std::min<size_t>(series.size(), 12);
   size_t longest = 0;
@@ -56,9 +64,13 @@ void DrawLegend(SvgWriter& svg, const ChartSpec& spec, const std::vector<Series>
   const double x = spec.width - kRight - width - 6, y = kTop + 6;
   svg.Rect(x, y, width, height, "white", "#bbb");
   for (size_t i = 0; i < shown; ++i) {
-    const std::string& color = PaletteColor(series[i].color >= 0 ? series[i].color : i);
+    const std::string color = SeriesColor(series[i], i);
     const double row = y + 14 + 16.0 * i;
-    svg.Line(x + 6, row - 4, x + 26, row - 4, color, 2, series[i].dashed);
+    if (series[i].line) {
+      svg.Line(x + 6, row - 4, x + 26, row - 4, color, 2, series[i].dashed);
+    } else {
+      svg.Circle(x + 16, row - 4, 3, color);
+    }
     std::string label = series[i].label.substr(0, 40);
     svg.Text(x + 30, row, label, SvgWriter::Anchor::kStart, 11);
   }
@@ -69,6 +81,11 @@ void DrawLegend(SvgWriter& svg, const ChartSpec& spec, const std::vector<Series>
 }
 
 }  // namespace
+
+std::string SeriesColor(const Series& series, size_t position) {
+  if (!series.stroke.empty()) return series.stroke;
+  return PaletteColor(series.color >= 0 ? static_cast<size_t>(series.color) : position);
+}
 
 std::string SequentialColor(double t) {
   // Five stops sampled from matplotlib's viridis, linearly interpolated.
@@ -101,7 +118,9 @@ std::string LineChart(const ChartSpec& spec, const std::vector<Series>& series,
   for (const Marker& m : markers) bx.Add(m.x, xlog);
   if (bx.empty()) bx = {0, 1};
   if (by.empty()) by = {0, 1};
-  const Scale xs(spec.x_scale, bx.low, bx.high, kLeft, spec.width - kRight);
+  const Scale xs = spec.x_categories.empty()
+                       ? Scale(spec.x_scale, bx.low, bx.high, kLeft, spec.width - kRight)
+                       : Scale(spec.x_categories, kLeft, spec.width - kRight);
   const Scale ys(spec.y_scale, by.low, by.high, spec.height - kBottom, kTop);
   SvgWriter svg(spec.width, spec.height);
   DrawFrame(svg, spec, xs, ys);
@@ -112,12 +131,19 @@ std::string LineChart(const ChartSpec& spec, const std::vector<Series>& series,
       svg.Text(x + 3, kTop + 12, m.label, SvgWriter::Anchor::kStart, 10, PaletteColor(m.color));
     }
   }
-  for (size_t k = 0; k < series.size(); ++k) {
+  // Context series (behind) first, so the others are drawn over them.
+  std::vector<size_t> order;
+  for (const bool behind : {true, false}) {
+    for (size_t k = 0; k < series.size(); ++k) {
+      if (series[k].behind == behind) order.push_back(k);
+    }
+  }
+  for (const size_t k : order) {
     const Series& s = series[k];
-    const std::string& color = PaletteColor(s.color >= 0 ? s.color : k);
+    const std::string color = SeriesColor(s, k);
     std::vector<std::pair<double, double>> run;
     auto flush = [&] {
-      svg.Polyline(run, color, 1.8, s.dashed);
+      if (s.line) svg.Polyline(run, color, s.width, s.dashed);
       run.clear();
     };
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
@@ -127,7 +153,7 @@ std::string LineChart(const ChartSpec& spec, const std::vector<Series>& series,
       }
       const double x = xs.Map(s.x[i]), y = ys.Map(s.y[i]);
       run.push_back({x, y});
-      if (s.markers || s.x.size() == 1) svg.Circle(x, y, 3, color);
+      if (s.markers || !s.line || s.x.size() == 1) svg.Circle(x, y, s.radius, color);
       if (i < s.error.size() && std::isfinite(s.error[i]) && s.error[i] > 0) {
         const double top = ys.Map(s.y[i] + s.error[i]);
         const double bottom = ys.Map(ylog ? std::max(s.y[i] - s.error[i], ys.low()) : s.y[i] - s.error[i]);

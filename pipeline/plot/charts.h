@@ -19,7 +19,19 @@ struct Series {
   bool dashed = false;
   bool markers = false;
   int color = -1;  // palette index; -1: the series' position
+  // Style overrides: an explicit colour ("#c0c0c0") instead of the palette, points without the
+  // line (a scatter on any axis), the line width and point radius, drawn before the others
+  // (context such as stopped runs) and left out of the legend.
+  std::string stroke;
+  bool line = true;
+  double width = 1.8;
+  double radius = 3;
+  bool behind = false;
+  bool in_legend = true;
 };
+
+// The colour drawn for a series: its `stroke`, else its palette colour.
+std::string SeriesColor(const Series& series, size_t position);
 
 // A vertical line at x (e.g. the epoch early stopping chose), drawn in the colour of a series.
 struct Marker {
@@ -34,6 +46,8 @@ struct ChartSpec {
   std::string y_label;
   ScaleKind x_scale = ScaleKind::kLinear;
   ScaleKind y_scale = ScaleKind::kLinear;
+  // Non-empty: a categorical x axis; series' x values are indexes into these names.
+  std::vector<std::string> x_categories;
   int width = 640;
   int height = 400;
 };

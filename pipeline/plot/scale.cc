@@ -104,6 +104,17 @@ Scale::Scale(ScaleKind kind, double low, double high, double pixel_low, double p
   }
 }
 
+Scale::Scale(const std::vector<std::string>& categories, double pixel_low, double pixel_high)
+    : kind_(ScaleKind::kLinear),
+      low_(-0.5),
+      high_(std::max<double>(1, static_cast<double>(categories.size())) - 0.5),
+      pixel_low_(pixel_low),
+      pixel_high_(pixel_high) {
+  for (size_t i = 0; i < categories.size(); ++i) {
+    ticks_.push_back({static_cast<double>(i), categories[i]});
+  }
+}
+
 double Scale::Map(double value) const {
   double t;
   if (kind_ == ScaleKind::kLog) {

@@ -23,6 +23,9 @@ class Scale {
   // `low`/`high` are the data bounds (low may equal high; a log scale needs low > 0).
   Scale(ScaleKind kind, double low, double high, double pixel_low, double pixel_high,
         int target_ticks = 6);
+  // A categorical axis: category i sits at value i, the domain is [-0.5, n - 0.5] and every
+  // category is a labelled tick.
+  Scale(const std::vector<std::string>& categories, double pixel_low, double pixel_high);
 
   double Map(double value) const;
   const std::vector<Tick>& ticks() const { return ticks_; }

@@ -15,6 +15,7 @@
 
 #include "pipeline/hash.h"
 #include "pipeline/plot/svg.h"
+#include "pipeline/report/search_section.h"
 #include "pipeline/report/study_charts.h"
 
 namespace pipeline::report {
@@ -45,6 +46,8 @@ figure.series { flex-basis: 100%; }
 .strip img { width: 230px; image-rendering: pixelated; }
 .strip .epoch { font-size: 12px; color: #333; text-align: center; }
 .scroll { overflow-x: auto; max-height: 640px; }
+.search-tables { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; margin-bottom: 16px; }
+.search-tables td { white-space: normal; max-width: 720px; }
 )CSS";
 
 // Sorts the runs table by the clicked column: numbers numerically, text alphabetically.
@@ -225,22 +228,9 @@ std::string PicturesSection(const StudyData& study, std::vector<std::string>* pr
   return html;
 }
 
-
-std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* problems) {
-  std::map<std::string, int> status_counts;
-  for (const RunData& run : study.runs) ++status_counts[run.status];
-  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" +
-                     EscapeXml(study.name) + " — pipeline report</title>\n<style>" + kStyle +
-                     "</style></head><body>\n";
-  html += "<h1>" + EscapeXml(study.name) + "</h1>\n<p class=\"sub\">" + EscapeXml(study.file) +
-          " · " + std::to_string(study.runs.size()) + " runs";
-  for (const auto& [status, count] : status_counts) {
-    html += " · " + std::to_string(count) + " " + EscapeXml(status);
-  }
-  html += "</p>\n";
-
-  // The grid: each swept parameter with its values.
-  html += "<h2>Grid</h2>\n";
+// Each swept parameter with its values.
+std::string GridSection(const StudyData& study) {
+  std::string html = "<h2>Grid</h2>\n";
   if (study.swept.empty()) {
     html += "<p>A single configuration (no parameter varies).</p>\n";
   } else {
@@ -258,6 +248,27 @@ std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* p
     }
     html += "</tbody></table>\n";
   }
+  return html;
+}
+
+std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* problems) {
+  std::map<std::string, int> status_counts;
+  for (const RunData& run : study.runs) ++status_counts[run.status];
+  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" +
+                     EscapeXml(study.name) + " — pipeline report</title>\n<style>" + kStyle +
+                     "</style></head><body>\n";
+  html += "<h1>" + EscapeXml(study.name) + "</h1>\n<p class=\"sub\">" + EscapeXml(study.file) +
+          " · " + std::to_string(study.runs.size()) + " runs";
+  for (const auto& [status, count] : status_counts) {
+    html += " · " + std::to_string(count) + " " + EscapeXml(status);
+  }
+  html += "</p>\n";
+
+  // A search: its progress and space; its runs are trials, so the grid would list every sample.
+  html += SearchSection(study);
+
+  // The grid; a search's runs are trials, and its section above shows their space instead.
+  if (study.trials.empty()) html += GridSection(study);
 
   // Runs table.
   std::vector<std::string> metrics;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "pipeline/plot/charts.h"
+#include "pipeline/report/search_section.h"
 
 namespace pipeline::report {
 namespace {
@@ -53,9 +54,14 @@ void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, siz
     const bool paired = !partner.empty() && study.histories.count(partner);
     std::vector<Series> series;
     std::vector<plot::Marker> markers;
+    // A search's pruned trials are context: light grey behind the survivors, one legend entry.
+    std::vector<Series> pruned;
+    // One legend row is kept for them.
+    const size_t max_lines = study.trials.empty() ? kMaxLinesPerChart : kMaxLinesPerChart - 1;
     size_t color = 0;
     for (const RunData& run : study.runs) {
-      if (color >= kMaxLinesPerChart) break;
+      const bool stopped = run.status == "pruned";
+      if (color >= max_lines && !stopped) continue;
       auto add = [&](const std::string& key, bool dashed) {
         auto it = study.histories.find(key);
         if (it == study.histories.end()) return;
@@ -69,6 +75,15 @@ void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, siz
         for (const HistoryPoint& p : points->second) {
           s.x.push_back(static_cast<double>(p.step));
           s.y.push_back(p.value);
+        }
+        if (stopped) {
+          s.label = "pruned trials";
+          s.stroke = kPrunedColor;
+          s.width = 1.2;
+          s.behind = true;
+          s.in_legend = pruned.empty();
+          pruned.push_back(std::move(s));
+          return;
         }
         // Runs that share the stage have the same curve: one line, named after all of them.
         for (Series& other : series) {
@@ -88,14 +103,15 @@ void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, siz
       } else {
         add(metric, false);
       }
-      if (series.size() == before) continue;  // no curve, or the same as an earlier run's
+      if (stopped || series.size() == before) continue;  // no curve, or the same as an earlier run's
       auto chosen = run.finals.find(stage + ".chosen_epoch");
       if (chosen != run.finals.end()) {
         markers.push_back({chosen->second, static_cast<int>(color), ""});
       }
       ++color;
     }
-    if (series.empty()) continue;
+    if (series.empty() && pruned.empty()) continue;
+    series.insert(series.end(), pruned.begin(), pruned.end());
     done.insert(metric);
     if (paired) done.insert(partner);
     const std::string title =
@@ -182,7 +198,8 @@ void AddMetricVsParameter(const StudyData& study, std::vector<Figure>& figures, 
 
 void AddHeatmaps(const StudyData& study, std::vector<Figure>& figures, size_t max) {
   const std::vector<std::string> factors = Factors(study);
-  if (factors.size() < 2) return;
+  // A search samples new values in every trial: a grid of them would be mostly empty cells.
+  if (factors.size() < 2 || !study.trials.empty()) return;
   const std::string& rows_param = factors[0];
   const std::string& columns_param = factors[1];
   for (const std::string& metric : OutcomeMetrics(study)) {

@@ -147,6 +147,15 @@ StudyData LoadStudyData(Store& store, const std::string& name) {
             {std::stoll(v[2].value_or("0")), ToDouble(v[3])});
       });
 
+  // A search's trials, with the run numbers their runs have in this study.
+  std::map<int64_t, int64_t> number_of_run;
+  for (const RunData& run : data.runs) number_of_run[run.id] = run.number;
+  for (const TrialRow& row : store.LoadTrials(study->id)) {
+    auto run = number_of_run.find(row.run_id);
+    data.trials.push_back({row.number, run == number_of_run.end() ? 0 : run->second, row.params,
+                           row.state, row.value, row.step, row.intermediate});
+  }
+
   // PNG pictures written by the study's stages, once per stage execution.
   std::map<std::string, size_t> picture_index;
   store.Query("SELECT a.stage_key, rs.stage, a.name, a.path, r.number, a.content_hash FROM "

@@ -40,6 +40,17 @@ struct StageFileData {
   std::vector<int64_t> runs;  // run numbers that use it
 };
 
+// One trial of a search study (the `trials` table), with its run's number.
+struct TrialData {
+  int64_t number = 0;
+  int64_t run_number = 0;  // 0: no run yet
+  nlohmann::json params;   // "model.optimizer.lr" → sampled value
+  std::string state;       // running, done, pruned or failed
+  double value = 0;        // done: the objective
+  int64_t step = 0;        // pruned: the last step the pruner saw
+  double intermediate = 0; // pruned: the pruner's metric there
+};
+
 struct StudyData {
   std::string name;
   std::string file;
@@ -51,6 +62,7 @@ struct StudyData {
   // "stage.metric" → run number → points, for metrics with more than one step.
   std::map<std::string, std::map<int64_t, std::vector<HistoryPoint>>> histories;
   std::vector<StageFileData> pictures;             // PNG files written by stages
+  std::vector<TrialData> trials;                   // search studies only, by number
 };
 
 // Throws StoreError if the study does not exist (naming the known studies).

@@ -9,6 +9,7 @@
 
 #include "pipeline/hash.h"
 #include "pipeline/report/html_report.h"
+#include "pipeline/report/search_section.h"
 #include "pipeline/report/study_charts.h"
 #include "pipeline/report/study_tables.h"
 #include "tests/support/study_fixture.h"
@@ -221,4 +222,80 @@ TEST_CASE("learning curves: runs sharing a stage draw one line named after all o
   CHECK(svgs.find(">dcgan<") != std::string::npos);
   CHECK(svgs.find("g.layers") == std::string::npos);     // the variant name says it
   CHECK(svgs.find("g.lr") == std::string::npos);
+}
+
+namespace {
+
+// A random search over a log-scaled delta; the slow stage logs base + step for steps 0..8, so
+// ASHA (rungs at steps 1 and 3) stops the trials whose delta is small.
+const char* kSearch =
+    "study: searched\nseed: 4\nstages:\n  data: {type: constant, value: [1, 2, 3]}\n"
+    "  plus: {type: add, input: data, delta: {loguniform: [0.01, 100]}}\n"
+    "  train: {type: slow, input: plus, steps: 9, sleep_ms: 0}\n"
+    "search:\n  strategy: random\n  trials: 9\n  objective: train.step\n  direction: maximize\n"
+    "  pruner: {type: asha, metric: train.step, min_epochs: 1, reduction_factor: 3}\n";
+
+// The inline SVG whose title is `title`.
+std::string FigureTitled(const std::string& html, const std::string& title) {
+  const size_t at = html.find(">" + title + "<");
+  if (at == std::string::npos) return "";
+  const size_t begin = html.rfind("<svg", at);
+  const size_t end = html.find("</svg>", at);
+  return html.substr(begin, end - begin);
+}
+
+// The inline SVG of the Charts figure captioned `caption`.
+std::string FigureCaptioned(const std::string& html, const std::string& caption) {
+  const size_t end = html.find("</svg><figcaption>" + caption + "</figcaption>");
+  if (end == std::string::npos) return "";
+  const size_t begin = html.rfind("<svg", end);
+  return html.substr(begin, end - begin);
+}
+
+}  // namespace
+
+TEST_CASE("a search's report shows its progress, a log axis for log parameters and pruned runs "
+          "in grey", "[report][search]") {
+  StudyFixture f;
+  REQUIRE(f.Run(kSearch, {}, "searched") == ExitCode::kOk);
+  const int pruned = std::stoi(f.Scalar("SELECT count(*) FROM trials WHERE state = 'pruned'"));
+  REQUIRE(pruned >= 1);
+  REQUIRE(std::stoi(f.Scalar("SELECT count(*) FROM trials WHERE state = 'done'")) >= 1);
+  const auto data = Load(f, "searched");
+  REQUIRE(data.trials.size() == 9);
+  const std::string html = pipeline::report::RenderHtmlReport(data);
+
+  CHECK(html.find("<h2 id=\"search\">Search</h2>") != std::string::npos);
+  CHECK(html.find("id=\"grid\"") == std::string::npos);  // the space replaces the grid
+  CHECK(html.find("loguniform [0.01, 100]") != std::string::npos);
+  CHECK(html.find(std::to_string(pruned) + " pruned") != std::string::npos);
+  CHECK(html.find("best trial") != std::string::npos);
+  CHECK(!FigureTitled(html, "best train.step so far (maximize)").empty());
+
+  // Log x: decade ticks 0.01 .. 100, which a linear axis over the same values never labels.
+  const std::string scatter = FigureTitled(html, "train.step vs plus.delta");
+  REQUIRE(!scatter.empty());
+  CHECK(scatter.find(">0.01</text>") != std::string::npos);
+  CHECK(scatter.find(">0.1</text>") != std::string::npos);
+  CHECK(scatter.find(">10</text>") != std::string::npos);
+
+  // The learning curve: one grey line per pruned run, one legend entry for all of them, and the
+  // surviving runs in palette colours.
+  const std::string curves = FigureCaptioned(html, "train.step");
+  REQUIRE(!curves.empty());
+  const std::string grey = std::string("stroke=\"") + pipeline::report::kPrunedColor + "\"";
+  CHECK(Count(curves, "<polyline fill=\"none\" " + grey) == static_cast<size_t>(pruned));
+  CHECK(Count(curves, ">pruned trials</text>") == 1);
+  CHECK(Count(curves, "<polyline") > static_cast<size_t>(pruned));
+  // Grey lines are drawn first, behind the coloured ones.
+  CHECK(curves.find("<polyline fill=\"none\" stroke=\"#1f77b4\"") > curves.rfind("<polyline fill=\"none\" " + grey));
+}
+
+TEST_CASE("a study without trials has no search section", "[report][search]") {
+  StudyFixture f;
+  REQUIRE(f.Run(kGrid) == ExitCode::kOk);
+  const std::string html = pipeline::report::RenderHtmlReport(Load(f, "grid"));
+  CHECK(html.find("id=\"search\"") == std::string::npos);
+  CHECK(html.find("id=\"grid\"") != std::string::npos);
+  CHECK(html.find(pipeline::report::kPrunedColor) == std::string::npos);
 }
