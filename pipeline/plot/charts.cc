@@ -61,7 +61,8 @@ void DrawLegend(SvgWriter& svg, const ChartSpec& spec, const std::vector<Series>
   for (size_t i = 0; i < shown; ++i) longest = std::max(longest, series[i].label.size());
   const double width = 34 + 6.6 * static_cast<double>(std::min<size_t>(longest, 40));
   const double height = 8 + 16.0 * (shown + (series.size() > shown ? 1 : 0));
-  const double x = spec.width - kRight - width - 6, y = kTop + 6;
+  const double x = spec.width - kRight - width - 6;
+  const double y = spec.legend_below ? spec.height - kBottom - height - 6 : kTop + 6;
   svg.Rect(x, y, width, height, "white", "#bbb");
   for (size_t i = 0; i < shown; ++i) {
     const std::string color = SeriesColor(series[i], i);

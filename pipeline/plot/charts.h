@@ -48,6 +48,7 @@ struct ChartSpec {
   ScaleKind y_scale = ScaleKind::kLinear;
   // Non-empty: a categorical x axis; series' x values are indexes into these names.
   std::vector<std::string> x_categories;
+  bool legend_below = false;  // the legend in the lower right corner (high values plotted)
   int width = 640;
   int height = 400;
 };

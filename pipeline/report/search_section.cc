@@ -145,6 +145,7 @@ std::string BestSoFarChart(const StudyData& study, const SearchView& view) {
                        "trial", view.objective};
   spec.width = 620;
   spec.height = 360;
+  spec.legend_below = view.maximize;
   return plot::LineChart(spec, series);
 }
 
@@ -161,6 +162,7 @@ std::string ParamChart(const StudyData& study, const SearchView& view, const Sea
   plot::ChartSpec spec{view.objective + " vs " + p.path, p.path, view.objective};
   spec.width = 400;
   spec.height = 300;
+  spec.legend_below = view.maximize;
   if (p.log) spec.x_scale = plot::ScaleKind::kLog;
   for (const auto& c : p.choices) spec.x_categories.push_back(ValueText(c));
   for (const TrialData& trial : study.trials) {

@@ -229,7 +229,7 @@ namespace {
 // A random search over a log-scaled delta; the slow stage logs base + step for steps 0..8, so
 // ASHA (rungs at steps 1 and 3) stops the trials whose delta is small.
 const char* kSearch =
-    "study: searched\nseed: 4\nstages:\n  data: {type: constant, value: [1, 2, 3]}\n"
+    "study: searched\nseed: 4\nstages:\n  data: {type: constant, value: 2, n: 3}\n"
     "  plus: {type: add, input: data, delta: {loguniform: [0.01, 100]}}\n"
     "  train: {type: slow, input: plus, steps: 9, sleep_ms: 0}\n"
     "search:\n  strategy: random\n  trials: 9\n  objective: train.step\n  direction: maximize\n"
@@ -246,7 +246,7 @@ std::string FigureTitled(const std::string& html, const std::string& title) {
 
 // The inline SVG of the Charts figure captioned `caption`.
 std::string FigureCaptioned(const std::string& html, const std::string& caption) {
-  const size_t end = html.find("</svg><figcaption>" + caption + "</figcaption>");
+  const size_t end = html.find("<figcaption>" + caption + "</figcaption>");
   if (end == std::string::npos) return "";
   const size_t begin = html.rfind("<svg", end);
   return html.substr(begin, end - begin);
