@@ -281,16 +281,30 @@ std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* p
             std::to_string(study.metric_names.size()) + " metrics; `pipeline show RUN` has all.";
   }
   html += "</p>\n<div class=\"scroll\"><table id=\"runs\"><thead><tr><th>run</th><th>status</th>";
-  for (const std::string& key : study.swept) html += "<th>" + EscapeXml(key) + "</th>";
+  // A search's columns are its sampled values ("model.optimizer.lr"), not the stage values
+  // that hold them (the whole optimizer map).
+  std::vector<std::string> columns = study.swept;
+  std::map<int64_t, const nlohmann::json*> sampled;
+  if (!study.trials.empty()) {
+    std::set<std::string> paths;
+    for (const TrialData& trial : study.trials) {
+      if (trial.run_number) sampled[trial.run_number] = &trial.params;
+      for (auto it = trial.params.begin(); it != trial.params.end(); ++it) paths.insert(it.key());
+    }
+    columns.assign(paths.begin(), paths.end());
+  }
+  for (const std::string& key : columns) html += "<th>" + EscapeXml(key) + "</th>";
   for (const std::string& m : metrics) html += "<th>" + EscapeXml(m) + "</th>";
   html += "<th>seconds</th></tr></thead><tbody>\n";
   for (const RunData& run : study.runs) {
     html += "<tr class=\"" + EscapeXml(run.status) + "\">" +
             Cell(std::to_string(run.number), std::to_string(run.number), false) +
             Cell(run.status, run.status, true);
-    for (const std::string& key : study.swept) {
-      const std::string v = run.params.contains(key) ? ValueText(run.params[key]) : "";
-      html += Cell(v, v, !run.params.contains(key) || !run.params[key].is_number());
+    auto trial = sampled.find(run.number);
+    const nlohmann::json& params = trial == sampled.end() ? run.params : *trial->second;
+    for (const std::string& key : columns) {
+      const std::string v = params.contains(key) ? ValueText(params[key]) : "";
+      html += Cell(v, v, !params.contains(key) || !params[key].is_number());
     }
     for (const std::string& m : metrics) {
       auto it = run.finals.find(m);

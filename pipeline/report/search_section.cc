@@ -200,6 +200,8 @@ std::optional<int64_t> EpochsRun(const StudyData& study, const SearchView& view,
                                 : view.pruner_stage;
   auto epochs = run->finals.find(stage + ".epochs_run");
   if (epochs != run->finals.end()) return static_cast<int64_t>(std::lround(epochs->second));
+  // A trial stopped at its first rung may have logged one step only: no history, no finals.
+  if (trial.state == "pruned") return trial.step;
   const std::string metric = view.pruner_metric.empty() ? view.objective : view.pruner_metric;
   auto history = study.histories.find(metric);
   if (history == study.histories.end()) return std::nullopt;
