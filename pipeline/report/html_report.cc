@@ -318,7 +318,8 @@ std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* p
   // Failures.
   std::string failures;
   for (const RunData& run : study.runs) {
-    if (run.error.empty()) continue;
+    // A pruned trial did not fail: the pruner stopped it, as the search section counts.
+    if (run.error.empty() || run.status == "pruned") continue;
     failures += "<li>run " + std::to_string(run.number) + " (" + EscapeXml(RunLabel(study, run)) +
                 "), " + EscapeXml(run.status) + ": " + EscapeXml(run.error) + "</li>\n";
   }

@@ -26,6 +26,10 @@ std::string ValueText(const nlohmann::json& value) {
 std::string RunLabel(const StudyData& study, const RunData& run) {
   // A variant's name says what its overrides are (S10's `dcgan` is two layer lists); other
   // swept values are added, long ones shortened.
+  // A search's runs are its trials; their sampled values are in the report's tables.
+  for (const TrialData& trial : study.trials) {
+    if (trial.run_number == run.number) return "trial " + std::to_string(trial.number);
+  }
   std::string label = run.variant;
   for (const std::string& key : study.swept) {
     if (key == "variant" || !run.params.contains(key)) continue;
