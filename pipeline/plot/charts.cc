@@ -55,6 +55,8 @@ void DrawLegend(SvgWriter& svg, const ChartSpec& spec, const std::vector<Series>
       series.back().color = static_cast<int>(i);
     }
   }
+  // Context entries (behind) first, so a long legend never cuts them off.
+  std::stable_partition(series.begin(), series.end(), [](const Series& s) { return s.behind; });
   if (series.size() < 2) return;
   const size_t shown = std::min<size_t>(series.size(), 12);
   size_t longest = 0;
