@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The S9 search with and without pruning, side by side with Optuna 3.1 + PyTorch 1.13
 # (bench/peers/optuna_search.py): the same two-layer network, data split sizes, batch, epochs,
-# search space and trial budget; TPE on both sides, ASHA (min_epochs 1, reduction factor 3:
-# rungs at epochs 1, 3, 9) or no pruning. A trial that reaches its last epoch completes on both
+# search space and trial budget; TPE on both sides, ASHA from epoch 1 with reduction factor 3
+# (rungs at epochs 1, 3, 9) or 4 (rungs at 1, 4), or no pruning. A trial that reaches its last epoch completes on both
 # sides (Optuna's peer runs with --no-prune-last, as our train stage does).
 #
 #   bench/run_search_study.sh [build_dir=build] [trials=60]
 #
-# Order: ours asha, optuna asha, ours none, optuna none. Each side in a fresh database. Prints a
+# Order: ours, optuna for asha3, asha4, none. Each side in a fresh database. Prints a
 # markdown table: epochs spent, trials pruned, best validation accuracy, the test accuracy of
 # the best trial, wall seconds. Needs Fashion-MNIST (dataset-fashion-mnist) and /usr/bin/python3
 # with python3-torch and python3-optuna. Not part of ctest.
@@ -25,9 +25,8 @@ echo "optuna: $(/usr/bin/python3 -c 'import optuna; print(optuna.__version__)'),
 ours() {  # mode
   local mode=$1 db="$work/ours_$1.db" start end
   start=$(date +%s.%N)
-  # asha: the file's own pruner {type: asha, min_epochs: 1, reduction_factor: 3}.
-  local pruner=()
-  [ "$mode" = none ] && pruner=("search.pruner=none")
+  local pruner=("search.pruner=none")
+  [ "$mode" != none ] && pruner=("search.pruner={type: asha, min_epochs: 1, reduction_factor: ${mode#asha}}")
   "$build/pipeline" run experiments/s9_search.yaml --db "$db" "study=s9_bench_$mode" \
     "${pruner[@]}" "search.trials=$trials" > "$work/ours_$mode.log" 2>&1 ||
     { echo "ours ($mode) failed:" >&2; tail -5 "$work/ours_$mode.log" >&2; exit 1; }
@@ -45,19 +44,21 @@ ours() {  # mode
 }
 
 optuna() {  # mode
-  /usr/bin/python3 bench/peers/optuna_search.py --pruner "$1" --trials "$trials" --threads 2 \
+  local args=(--pruner none)
+  [ "$1" != none ] && args=(--pruner asha --reduction-factor "${1#asha}")
+  /usr/bin/python3 bench/peers/optuna_search.py "${args[@]}" --trials "$trials" --threads 2 \
     --no-prune-last 2> "$work/optuna_$1.log" | /usr/bin/python3 -c '
 import json, sys
 r = json.load(sys.stdin)
-print(" | ".join(["optuna", r["mode"], str(r["epochs_trained"]), str(r["pruned"]),
+print(" | ".join(["optuna", sys.argv[1], str(r["epochs_trained"]), str(r["pruned"]),
                   "%.4f" % r["best_val_accuracy"], "%.4f" % r["test_accuracy"],
-                  "%.0f" % r["wall_seconds"]]))'
+                  "%.0f" % r["wall_seconds"]]))' "$1"
 }
 
 echo
 echo "| tool | pruner | epochs spent | trials pruned | best val accuracy | test accuracy of best | wall s |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-for mode in asha none; do
+for mode in asha3 asha4 none; do
   echo "| $(ours "$mode") |"
   echo "| $(optuna "$mode") |"
 done

@@ -11,7 +11,7 @@ epoch.
 
 Space: lr loguniform [0.005, 0.5], l2 loguniform [1e-6, 1e-2], hidden int [32, 256];
 TPESampler(seed=S) with its defaults, direction maximize.
---pruner asha: SuccessiveHalvingPruner(min_resource=1, reduction_factor=3), trial.report(val_acc,
+--pruner asha: SuccessiveHalvingPruner(min_resource=1, reduction_factor=3 or --reduction-factor), trial.report(val_acc,
 epoch) with 1-based epochs and should_prune() after every epoch, so the rungs are at epochs 1, 3
 and 9 (min_resource * 3**rung); --pruner none: every trial trains all epochs.
 
@@ -83,6 +83,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pruner", choices=["asha", "none"], required=True)
     parser.add_argument("--trials", type=int, default=60)
+    parser.add_argument("--reduction-factor", type=int, default=3,
+                        help="ASHA: rungs at epochs 1, r, r^2, ...; the best 1/r go on")
     parser.add_argument("--epochs", type=int, default=9)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
@@ -148,7 +150,7 @@ def main():
                           "seconds": time.perf_counter() - start}), file=sys.stderr, flush=True)
         return val_acc
 
-    pruner = (optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
+    pruner = (optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=args.reduction_factor)
               if args.pruner == "asha" else optuna.pruners.NopPruner())
     study = optuna.create_study(direction="maximize",
                                 sampler=optuna.samplers.TPESampler(seed=args.seed), pruner=pruner)
