@@ -411,6 +411,39 @@ void Add(ScheduleResult& total, const ScheduleResult& part) {
 
 }  // namespace
 
+PreparedStudy PrepareStudy(const std::string& study_path, const RunOptions& options,
+                           const StageRegistry& registry, Clock& clock, FILE* out) {
+  const std::string cache_dir =
+      options.cache_dir.empty() ? DefaultCacheDir(options.db_path) : options.cache_dir;
+  {
+    Study study = LoadStudyFile(study_path);
+    for (const std::string& assignment : options.overrides) ApplyOverride(study, assignment);
+    if (auto search = ParseSearchConfig(study); search && search->strategy != "grid") {
+      throw ConfigError("a " + search->strategy + " search chooses its trials while it runs; "
+                        "run it with `pipeline run`", study.file, study.search_mark.line,
+                        study.search_mark.column, "search.strategy");
+    }
+  }
+  PreparedStudy prepared;
+  prepared.plan = PlanStudy(study_path, options.overrides, registry, options.db_path, cache_dir,
+                            options.max_runs);
+  Session session(options, cache_dir);
+  session.store.MarkAbandonedAsInterrupted();
+  size_t new_runs = 0;
+  prepared.run_ids = SyncRuns(session.store, prepared.plan,
+                              StudyText(prepared.plan.study, options.overrides), true, clock, out,
+                              &new_runs);
+  prepared.cached = FindCached(session.store, session.cache, prepared.plan.dag, options.force);
+  QuarantineCorruptInputs(prepared.plan.dag, session.cache, clock, prepared.cached, out);
+  PrintPlan(prepared.plan, prepared.cached, new_runs, true, out);
+  const Shares shares = ComputeShares(prepared.plan.dag, options);
+  int64_t environment_id = 0;
+  FinishCachedRuns(session.store, prepared.plan.dag, prepared.cached, prepared.run_ids,
+                   shares.threads * shares.jobs, clock, &environment_id);
+  prepared.study_id = session.store.FindStudy(prepared.plan.study.name)->id;
+  return prepared;
+}
+
 ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
                   const StageRegistry& registry, Clock& clock,
                   const std::atomic<bool>* cancel_flag, FILE* out) {

@@ -68,6 +68,20 @@ void ResolveRunReferences(const Study& study, Grid& grid, const std::string& db_
 // The cache folder used for a database when none is given.
 std::string DefaultCacheDir(const std::string& db_path);
 
+// A study recorded in its database and ready to execute elsewhere (`pipeline submit`): the plan,
+// each DAG run's database id, which nodes are cached (runs made only of cached stages are marked
+// done), exactly as `run` records them before it executes anything. Holds the database lock
+// only while it writes. ConfigError for a study with a random or tpe search (those choose
+// their runs while they run: `pipeline run`).
+struct PreparedStudy {
+  StudyPlan plan;
+  std::vector<int64_t> run_ids;
+  std::vector<bool> cached;
+  int64_t study_id = 0;
+};
+PreparedStudy PrepareStudy(const std::string& study_path, const RunOptions& options,
+                           const StageRegistry& registry, Clock& clock, FILE* out);
+
 // Runs (or, with dry_run, describes) the study; prints progress and a summary to `out`. The
 // runs come from a GridPlanner over the expanded grid.
 ExitCode RunStudy(const std::string& study_path, const RunOptions& options,
