@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
   pipeline::cli::AddReportCommand(app, context);
   pipeline::cli::AddCompareCommand(app, context);
   pipeline::cli::AddExportCommand(app, context);
+  pipeline::cli::AddSubmitCommand(app, context);
+  pipeline::cli::AddCollectCommand(app, context);
+  pipeline::cli::AddWorkerCommand(app, context);
 
   std::signal(SIGINT, OnInterrupt);
   std::signal(SIGTERM, OnInterrupt);

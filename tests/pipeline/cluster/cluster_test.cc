@@ -12,6 +12,7 @@
 #include "pipeline/cluster/cluster_merge.h"
 #include "pipeline/cluster/cluster_plan.h"
 #include "pipeline/cluster/cluster_task.h"
+#include "pipeline/cluster/slurm_submitter.h"
 #include "pipeline/store.h"
 #include "pipeline/study_runner.h"
 #include "tests/support/study_fixture.h"
@@ -156,4 +157,47 @@ TEST_CASE("a task that never finished leaves its runs waiting until it is run ag
     INFO(sql);
     CHECK(cluster.f.Column(sql) == local.Column(sql));
   }
+}
+
+TEST_CASE("submit splits levels into arrays of at most MaxArraySize and chains them",
+          "[cluster]") {
+  ClusterStudy cluster;
+  std::vector<std::vector<std::string>> calls;
+  int next_id = 100;
+  const pipeline::CommandRunner fake = [&](const std::vector<std::string>& argv) {
+    calls.push_back(argv);
+    if (argv[0] == "scontrol") return std::make_pair(0, std::string("MaxArraySize            = 4\n"));
+    return std::make_pair(0, std::to_string(next_id++) + "\n");
+  };
+  pipeline::SlurmOptions options;
+  options.cpus_per_task = 2;
+  const auto jobs = pipeline::SubmitToSlurm(cluster.plan, cluster.dir + "/plan.json", "/bin/p",
+                                            {"--db", "x.db"}, options, fake);
+  // Levels of 1, 3, 6, 12 and 12 tasks with arrays of at most 4: 1 + 1 + 2 + 3 + 3 = 10 arrays,
+  // then the collect job.
+  REQUIRE(jobs.size() == 11);
+  CHECK(jobs[3].level == 2);
+  CHECK(jobs[3].offset == 4);
+  CHECK(jobs[3].tasks == 2);
+  auto has = [](const std::vector<std::string>& argv, const std::string& arg) {
+    return std::find(argv.begin(), argv.end(), arg) != argv.end();
+  };
+  // calls[0] is scontrol; the level-2 arrays wait for the level-1 array (job 101).
+  CHECK(has(calls[3], "--array=0-3"));
+  CHECK(has(calls[3], "--dependency=afterany:101"));
+  CHECK(has(calls[3], "--cpus-per-task=2"));
+  CHECK(has(calls[4], "--array=0-1"));
+  CHECK(has(calls[5], "--dependency=afterany:102:103"));
+  // The collect job waits for every array.
+  CHECK(has(calls.back(), "--dependency=afterany:100:101:102:103:104:105:106:107:108:109"));
+  CHECK(calls.back().back() == "--wrap='/bin/p' 'collect' 'cluster' '--db' 'x.db'");
+  CHECK(pipeline::ReadSubmittedJobs(cluster.dir).size() == 11);
+  // A refusal is an error with sbatch's message.
+  const pipeline::CommandRunner refuse = [](const std::vector<std::string>& argv) {
+    if (argv[0] == "scontrol") return std::make_pair(0, std::string());
+    return std::make_pair(1, std::string("sbatch: error: Batch job submission failed"));
+  };
+  CHECK_THROWS_WITH(pipeline::SubmitToSlurm(cluster.plan, cluster.dir + "/plan.json", "/bin/p",
+                                            {}, options, refuse),
+                    Catch::Matchers::Contains("Batch job submission failed"));
 }
