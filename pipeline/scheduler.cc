@@ -132,8 +132,8 @@ ScheduleResult Scheduler::Run(const std::vector<bool>& cached, const std::vector
     size_t initial = 0;
     {
       std::lock_guard<std::mutex> lock(state.mutex);
-      Refill(state);
       initial = state.ready.size();
+      Refill(state);  // spawns a task for each node it makes ready
     }
     for (size_t i = 0; i < initial; ++i) group.run([this, &state] { RunOne(state); });
     group.wait();

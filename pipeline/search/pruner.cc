@@ -8,12 +8,6 @@
 namespace pipeline {
 namespace {
 
-std::string Format(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", value);
-  return text;
-}
-
 // Decisions taken, by (trial, step): the common memory of both rules.
 class DecisionLog {
  public:
@@ -54,10 +48,10 @@ class AshaPruner : public Pruner {
     d.prune = !keep;
     if (d.prune) {
       d.reason = "pruned at epoch " + std::to_string(step) + " (ASHA rung " +
-                 std::to_string(*rung) + "): " + config_.metric + " " + Format(value) +
+                 std::to_string(*rung) + "): " + config_.metric + " " + FormatMetric(value) +
                  " is not in the best " + std::to_string(promoted) + " of the " +
                  std::to_string(competing.size()) + " trials at this rung (needs " +
-                 Format(threshold) + ")";
+                 FormatMetric(threshold) + ")";
     }
     log_.Add(trial, d);
     return d;
@@ -112,8 +106,8 @@ class MedianPruner : public Pruner {
       d.prune = !std::isfinite(best) || (maximize_ ? best < median : best > median);
       if (d.prune) {
         d.reason = "pruned at epoch " + std::to_string(step) + " (median rule): best " +
-                   config_.metric + " so far " + Format(best) + " is worse than the median " +
-                   Format(median) + " of " + std::to_string(n) + " finished trials at this epoch";
+                   config_.metric + " so far " + FormatMetric(best) + " is worse than the median " +
+                   FormatMetric(median) + " of " + std::to_string(n) + " finished trials at this epoch";
       }
     }
     log_.Add(trial, d);

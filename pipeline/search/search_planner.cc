@@ -13,12 +13,6 @@
 namespace pipeline {
 namespace {
 
-std::string Format(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", value);
-  return text;
-}
-
 // A value of each distribution that the parameter must accept: its lower or upper bound.
 std::vector<Json> Bounds(const SearchSpace& space, bool upper) {
   std::vector<Json> values;
@@ -56,9 +50,7 @@ SearchPlanner::SearchPlanner(const Study& study, SearchConfig config, const Stag
   } else {
     // Both ends of every distribution must be acceptable values: checked before anything runs.
     Build(0, Bounds(config_.space, true));
-    example_ = Build(0, Bounds(config_.space, false));
-    grid_ = ExpandGrid(WithValues(study_, config_, Bounds(config_.space, false)), registry_);
-    grid_.runs.clear();
+    example_ = Build(0, Bounds(config_.space, false), &grid_);
     grid_.swept.clear();
     std::set<std::string> top;  // "model.optimizer" for "model.optimizer.lr"
     for (const SearchParam& p : config_.space) {
@@ -73,7 +65,8 @@ SearchPlanner::SearchPlanner(const Study& study, SearchConfig config, const Stag
   pruner_ = MakePruner(config_.pruner, config_.direction);
 }
 
-RunSpec SearchPlanner::Build(int64_t number, const std::vector<Json>& values) const {
+RunSpec SearchPlanner::Build(int64_t number, const std::vector<Json>& values,
+                             Grid* types) const {
   Grid grid = ExpandGrid(WithValues(study_, config_, values), registry_);
   if (grid.runs.size() != 1) {
     std::string swept;
@@ -85,6 +78,10 @@ RunSpec SearchPlanner::Build(int64_t number, const std::vector<Json>& values) co
   }
   RunSpec spec = std::move(grid.runs.front());
   spec.trial = number;
+  if (types != nullptr) {
+    grid.runs.clear();
+    *types = std::move(grid);
+  }
   return spec;
 }
 
@@ -154,7 +151,7 @@ void SearchPlanner::Resume(Store& store, const std::string& study_name) {
       if (d.prune) {
         d.reason = "pruned at epoch " + std::to_string(rung.step) + " (" + config_.pruner.type +
                    ", decided in an earlier session): " + config_.pruner.metric + " " +
-                   Format(rung.value);
+                   FormatMetric(rung.value);
       }
       pruner_->Restore(rung.trial, d);
       last_decision_[rung.trial] = d;
@@ -240,7 +237,7 @@ void SearchPlanner::Tell(const RunSpec& spec, const RunOutcome& outcome, StoreWr
                  config_.direction)) {
         best_trial_ = trial.number;
       }
-      detail = config_.objective() + " " + Format(trial.value);
+      detail = config_.objective() + " " + FormatMetric(trial.value);
     }
   } else if (outcome.status == status::kPruned) {
     trial.state = trial_state::kPruned;
@@ -249,7 +246,7 @@ void SearchPlanner::Tell(const RunSpec& spec, const RunOutcome& outcome, StoreWr
       trial.step = it->second.step;
       trial.intermediate = it->second.value;
       detail = "at epoch " + std::to_string(trial.step) + ", " + config_.pruner.metric + " " +
-               Format(trial.intermediate);
+               FormatMetric(trial.intermediate);
     }
   } else if (outcome.status == status::kFailed) {
     trial.state = trial_state::kFailed;
@@ -260,7 +257,7 @@ void SearchPlanner::Tell(const RunSpec& spec, const RunOutcome& outcome, StoreWr
   if (out_ != nullptr) {
     std::string best;
     if (best_trial_ > 0) {
-      best = " (best " + Format(trials_[static_cast<size_t>(best_trial_ - 1)].value) +
+      best = " (best " + FormatMetric(trials_[static_cast<size_t>(best_trial_ - 1)].value) +
              ", trial " + std::to_string(best_trial_) + ")";
     }
     std::fprintf(out_, "trial %lld/%lld %s%s%s%s\n", static_cast<long long>(trial.number),

@@ -57,7 +57,8 @@ class SearchPlanner : public Planner, public MetricObserver {
                       double value) override;
 
  private:
-  RunSpec Build(int64_t number, const std::vector<Json>& values) const;
+  // The run of trial `number` with `values`; with `types`, also the expansion's stage types.
+  RunSpec Build(int64_t number, const std::vector<Json>& values, Grid* types = nullptr) const;
   Json TrialParams(const TrialRecord& trial) const;
   void Save(const TrialRecord& trial, StoreWriter& writer);
   int64_t budget() const;

@@ -1,6 +1,14 @@
 #include "pipeline/search/search_space.h"
 
+#include <cstdio>
+
 namespace pipeline {
+
+std::string FormatMetric(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
 
 const char* Distribution::name() const {
   switch (kind) {

@@ -65,4 +65,7 @@ struct TrialRecord {
 
 enum class Direction { kMinimize, kMaximize };
 
+// A metric value for messages and progress lines: four significant digits ("0.8817").
+std::string FormatMetric(double value);
+
 }  // namespace pipeline
