@@ -18,6 +18,7 @@ enum class ExitCode : int {
   kDataError = 3,      // a data file is missing or malformed
   kStoreError = 4,     // the results database could not be read or written
   kReproduceMismatch = 5,  // `pipeline reproduce` found a differing stage
+  kClusterError = 6,   // the cluster's tools (sbatch, squeue, scancel) failed or are missing
   kInternalError = 70,
   kInterrupted = 130,  // Ctrl-C
 };
@@ -71,6 +72,12 @@ class StoreError : public Error {
 };
 
 // Thrown by StageContext::CheckCancelled() after Ctrl-C; the stage is recorded as interrupted.
+// sbatch, squeue, scancel or scontrol failed (not installed, controller down, job refused).
+class ClusterError : public Error {
+ public:
+  using Error::Error;
+};
+
 class Interrupted : public Error {
  public:
   Interrupted() : Error("interrupted") {}

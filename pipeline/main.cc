@@ -44,6 +44,7 @@ const char* kExitCodes =
     "       its data file)\n"
     "  4    the results database or cache could not be read or written\n"
     "  5    `reproduce` found a stage that is not bit-identical\n"
+    "  6    Slurm's tools (sbatch, squeue, scancel) failed or are not installed\n"
     "  70   internal error\n"
     "  130  interrupted (Ctrl-C)\n";
 
@@ -71,6 +72,7 @@ int main(int argc, char** argv) {
   pipeline::cli::AddExportCommand(app, context);
   pipeline::cli::AddSubmitCommand(app, context);
   pipeline::cli::AddCollectCommand(app, context);
+  pipeline::cli::AddCancelCommand(app, context);
   pipeline::cli::AddWorkerCommand(app, context);
 
   std::signal(SIGINT, OnInterrupt);
@@ -89,6 +91,9 @@ int main(int argc, char** argv) {
   } catch (const pipeline::StoreError& e) {
     std::fprintf(stderr, "store error: %s\n", e.what());
     return static_cast<int>(ExitCode::kStoreError);
+  } catch (const pipeline::ClusterError& e) {
+    std::fprintf(stderr, "cluster error: %s\n", e.what());
+    return static_cast<int>(ExitCode::kClusterError);
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "error: out of memory (a study, grid or value larger than this machine "
                          "can hold)\n");

@@ -48,7 +48,7 @@ void CheckName(const Study& study, const std::string& name, const std::string& w
 }
 
 const std::vector<std::string> kTopLevelKeys = {"study", "description", "seed", "stages", "zip",
-                                                "variants", "search"};
+                                                "variants", "search", "launcher"};
 
 // The entries of a stage's map with YAML merge keys expanded (`<<: *anchor` or a list of
 // anchors): the map's own keys win over merged ones, and earlier merged maps over later ones,
@@ -287,11 +287,17 @@ Study ParseStudy(const std::string& text, const std::string& file_name) {
       }
       study.search = it->second;
       study.search_mark = mark;
+    } else if (key == "launcher") {
+      if (!it->second.IsMap()) {
+        Fail(study, "`launcher` is a map: {slurm: {partition: ..., time: ..., cpus_per_task: ...}}",
+             mark, key);
+      }
+      study.launcher = it->second;
     } else {
       const std::string hint = NearestName(key, kTopLevelKeys);
       Fail(study,
            "unknown top-level key" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-               "; valid keys: study, description, seed, stages, zip, variants, search",
+               "; valid keys: study, description, seed, stages, zip, variants, search, launcher",
            mark, key);
     }
   }

@@ -76,6 +76,8 @@ struct Study {
   // The `search:` block as written (a map), or null; search_config.h reads it.
   YAML::Node search;
   SourceMark search_mark;
+  // The `launcher:` block (a map), or null: defaults for `pipeline submit` (launcher_config.h).
+  YAML::Node launcher;
 
   const StageDecl* FindStage(const std::string& stage) const;
   StageDecl* FindStage(const std::string& stage);

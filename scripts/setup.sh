@@ -2,7 +2,8 @@
 # Sets up a Debian 12 machine for the pipeline and builds it into build/.
 #
 #   scripts/setup.sh            packages + MNIST digits + build/pipeline
-#   scripts/setup.sh --tests    also Chromium (for the report test) and build/pipeline_tests
+#   scripts/setup.sh --tests    also Chromium (for the report test), Slurm + munge (for the
+#                               one-node cluster of the Slurm test) and build/pipeline_tests
 #   scripts/setup.sh --bench    also the benchmark binaries (bench/*.cc)
 #
 # Installs only what is missing (as root, or through sudo), so it is cheap to run again. Each
@@ -16,7 +17,7 @@ for arg in "$@"; do
   case "$arg" in
     --tests) want_tests=1 ;;
     --bench) want_bench=1 ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup: unknown option '$arg' (expected --tests or --bench)" >&2; exit 2 ;;
   esac
 done
@@ -57,7 +58,10 @@ packages=(
   dataset-fashion-mnist
   curl ca-certificates
 )
-((want_tests)) && packages+=(chromium)   # headless Chromium for the report test
+# --tests: headless Chromium for the report test; Slurm 22.05 and munge for the ctest that
+# submits a study to a one-node cluster (scripts/slurm_local.sh starts it; the daemons are not
+# started here, and the quickstart never installs them).
+((want_tests)) && packages+=(chromium slurmctld slurmd slurm-client slurm-wlm-basic-plugins munge)
 ((want_bench)) && packages+=(python3-torch python3-sklearn python3-optuna libopenblas0-openmp)
 
 missing=()

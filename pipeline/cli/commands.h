@@ -44,6 +44,7 @@ void AddExportCommand(CLI::App& app, CommandContext& context);
 void AddWorkerCommand(CLI::App& app, CommandContext& context);   // cluster.cc
 void AddCollectCommand(CLI::App& app, CommandContext& context);  // cluster.cc
 void AddSubmitCommand(CLI::App& app, CommandContext& context);   // cluster.cc
+void AddCancelCommand(CLI::App& app, CommandContext& context);   // cluster.cc
 
 // The body of `pipeline status STUDY` (status.cc): one aligned row per run with its id, number,
 // status, swept parameters, final metrics and time, then the final metrics that are the same in

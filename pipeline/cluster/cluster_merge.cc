@@ -6,6 +6,7 @@
 #include <set>
 
 #include "pipeline/clock.h"
+#include "pipeline/cluster/cluster_status.h"
 #include "pipeline/cluster/cluster_task.h"
 #include "pipeline/errors.h"
 #include "pipeline/store.h"
@@ -45,11 +46,41 @@ std::vector<MetricRow> ReadShard(const std::string& path, const std::string& key
   return rows;
 }
 
+// A task that has ended without finishing, as a failure with the best reason there is: what
+// Slurm wrote into its log when it ended it (time limit, preemption, cancel), else what its own
+// status said, else that it left no status at all.
+TaskStatus Unfinished(const ClusterPlan& plan, const std::string& cluster_dir,
+                      const std::vector<SubmittedJob>& jobs, const std::string& key,
+                      const std::optional<TaskStatus>& status, Clock& clock) {
+  TaskStatus failed;
+  failed.key = key;
+  failed.status = status::kFailed;
+  failed.threads = status ? status->threads : plan.threads;
+  failed.started_at = status ? status->started_at : clock.WallSeconds();
+  failed.finished_at = status ? status->finished_at : failed.started_at;
+  const std::optional<TaskLocation> where = LocateTask(plan, jobs, key);
+  const std::string log = where ? TaskLogPath(cluster_dir, *where) : "";
+  const std::string slurm = where ? SlurmEndLine(log) : "";
+  failed.error = "the cluster task did not finish";
+  if (!slurm.empty()) {
+    failed.error += ": " + slurm;
+  } else if (status) {
+    failed.error += " (" + status->status + (status->error.empty() ? "" : ": " + status->error) + ")";
+  } else {
+    failed.error += " and left no status (killed?)";
+  }
+  if (!log.empty()) failed.error += "; log: " + log;
+  failed.error += "; `pipeline submit` again resumes it";
+  return failed;
+}
+
 }  // namespace
 
 CollectSummary CollectCluster(Store& store, const ClusterPlan& plan, const std::string& cluster_dir,
-                              Clock& clock) {
+                              Clock& clock, const CollectOptions& options) {
   CollectSummary summary;
+  const std::vector<SubmittedJob> jobs =
+      options.final ? ReadSubmittedJobs(cluster_dir) : std::vector<SubmittedJob>{};
   std::vector<std::string> order;  // level by level: inputs before the stages that read them
   for (const auto& level : plan.levels) order.insert(order.end(), level.begin(), level.end());
   std::map<std::string, std::string> failed;  // key → why its dependents are skipped
@@ -70,10 +101,14 @@ CollectSummary CollectCluster(Store& store, const ClusterPlan& plan, const std::
         failed[key] = blocked;
         continue;
       }
-      const std::optional<TaskStatus> done = ReadTaskStatus(cluster_dir, key);
-      if (!done || done->status == status::kInterrupted) {
-        ++summary.waiting;
-        continue;
+      std::optional<TaskStatus> done = ReadTaskStatus(cluster_dir, key);
+      // Skipped without a failed input: written while an input had not finished; not settled.
+      if (!done || done->status == status::kInterrupted || done->status == status::kSkipped) {
+        if (!options.final) {
+          ++summary.waiting;
+          continue;
+        }
+        done = Unfinished(plan, cluster_dir, jobs, key, done, clock);
       }
       if (done->status == status::kFailed) {
         ++summary.failed;

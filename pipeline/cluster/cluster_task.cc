@@ -111,6 +111,26 @@ void WriteStatus(const std::string& path, const TaskStatus& status) {
   if (ec) throw StoreError("cannot move " + temp + " to " + path + ": " + ec.message());
 }
 
+// Why the task cannot run: an input (of this plan) that is not in the cache because it failed,
+// was skipped, or has not finished (killed, out of time, or its array has not run). "" if every
+// input is there.
+std::string BlockingInput(const ClusterPlan& plan, const std::string& cluster_dir,
+                          const ClusterTask& task, const ArtifactCache& cache) {
+  for (const std::string& input : task.inputs) {
+    if (cache.Has(input)) continue;
+    auto upstream = plan.tasks.find(input);
+    const std::string name =
+        upstream == plan.tasks.end() ? input.substr(0, 12) : upstream->second.stage_name;
+    const std::optional<TaskStatus> status = ReadTaskStatus(cluster_dir, input);
+    if (status && (status->status == status::kFailed || status->status == status::kSkipped)) {
+      return "input stage '" + name + "' " + status->status;
+    }
+    return "input stage '" + name + "' has not finished (" +
+           (status ? status->status + ": " + status->error : std::string("no status file")) + ")";
+  }
+  return "";
+}
+
 }  // namespace
 
 Json TaskStatus::ToJson() const {
@@ -184,16 +204,26 @@ TaskStatus RunClusterTask(const ClusterPlan& plan, const std::string& cluster_di
     execution.seed = task.seed;
     execution.threads = result.threads;
     execution.resumable = true;
-    try {
-      for (const std::string& input : task.inputs) execution.inputs.push_back(cache.Load(input));
-      outcome = ExecuteStage(execution, cache, clock, sink, cancel);
-    } catch (const std::exception& e) {
-      outcome.status = status::kFailed;
-      outcome.error = std::string("cannot load an input: ") + e.what();
+    const std::string blocked = BlockingInput(plan, cluster_dir, task, cache);
+    if (!blocked.empty()) {
+      outcome.status = status::kSkipped;
+      outcome.error = blocked;
+    } else {
+      try {
+        for (const std::string& input : task.inputs) {
+          execution.inputs.push_back(cache.Load(input));
+        }
+        outcome = ExecuteStage(execution, cache, clock, sink, cancel);
+      } catch (const std::exception& e) {
+        outcome.status = status::kFailed;
+        outcome.error = std::string("cannot load an input: ") + e.what();
+      }
     }
   }
   result.status = outcome.status;
-  result.error = outcome.error;
+  result.error = outcome.status == status::kInterrupted
+                     ? "stopped by a signal (Slurm's preemption, time limit or scancel)"
+                     : outcome.error;
   result.output_hash = outcome.commit.output_hash;
   result.files = outcome.commit.files;
   result.finished_at = clock.WallSeconds();

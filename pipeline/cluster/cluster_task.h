@@ -20,7 +20,7 @@ class StageRegistry;
 
 struct TaskStatus {
   std::string key;
-  std::string status;  // status::kDone, kFailed or kInterrupted
+  std::string status;  // status::kDone, kFailed, kSkipped (an input failed) or kInterrupted
   std::string error;
   int threads = 1;
   double started_at = 0;
@@ -36,8 +36,10 @@ struct TaskStatus {
 std::optional<TaskStatus> ReadTaskStatus(const std::string& cluster_dir, const std::string& key);
 
 // Runs task `key` of `plan` with `threads` threads (status, metrics and output as above). A task
-// already done (status done, output in the cache) is not run again. After `cancel` (SIGTERM from
-// Slurm before a preemption) the stage stops at its next check and the status says interrupted.
+// already done (status done, output in the cache) is not run again; one whose input is not in
+// the cache (failed, skipped, or not finished) is skipped, with that reason. After `cancel`
+// (Slurm's SIGTERM before a preemption or at the time limit) the stage stops at its next check
+// and the status says interrupted; nothing it had half-written counts.
 TaskStatus RunClusterTask(const ClusterPlan& plan, const std::string& cluster_dir,
                           const std::string& key, int threads, const StageRegistry& registry,
                           Clock& clock, const std::atomic<bool>* cancel);

@@ -46,7 +46,7 @@ CommandRunner SystemCommandRunner() {
 size_t SlurmMaxArraySize(const CommandRunner& run) {
   const auto [code, output] = run({"scontrol", "show", "config"});
   if (code != 0) {
-    throw Error("`scontrol show config` failed (is Slurm running? scripts/slurm_local.sh "
+    throw ClusterError("`scontrol show config` failed (is Slurm running? scripts/slurm_local.sh "
                 "start brings up a one-node cluster): " + output);
   }
   std::istringstream lines(output);
@@ -79,15 +79,26 @@ std::vector<SubmittedJob> SubmitToSlurm(const ClusterPlan& plan, const std::stri
   if (!options.account.empty()) common.push_back("--account=" + options.account);
   common.insert(common.end(), options.extra.begin(), options.extra.end());
 
+  std::vector<SubmittedJob> jobs;
+  // A refusal part-way (a bad --partition shows at the first array, a QOS limit later) takes
+  // back what was queued: half a study in the queue, with no jobs.json naming it, helps nobody.
   auto submit = [&](std::vector<std::string> argv) {
     const auto [code, output] = run(argv);
     std::string id = output.substr(0, output.find_first_of(";\n"));
     if (code != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
-      throw Error("sbatch refused the job (" + Join(argv) + "): " + output);
+      std::string taken_back;
+      if (!jobs.empty()) {
+        std::vector<std::string> scancel = {"scancel"};
+        for (const SubmittedJob& job : jobs) scancel.push_back(job.id);
+        const bool ok = run(scancel).first == 0;
+        taken_back = ok ? " (the " + std::to_string(jobs.size()) + " job(s) queued before it are "
+                          "cancelled)"
+                        : " (cancelling the job(s) queued before it failed: " + Join(scancel) + ")";
+      }
+      throw ClusterError("sbatch refused the job (" + Join(argv) + "): " + output + taken_back);
     }
     return id;
   };
-  std::vector<SubmittedJob> jobs;
   std::vector<std::string> previous;  // job ids of the level before
   for (size_t level = 0; level < plan.levels.size(); ++level) {
     std::vector<std::string> current;
