@@ -1,6 +1,6 @@
 // Unsupervised stages on Fashion-MNIST sizes: PCA (exact and randomized, 784 -> 50 and -> 20) on
 // the 60,000 training images and k-means (K = 10) on their PCA-50 features, each the median wall
-// time of 3 runs with exactly THREADS threads (a tbb::task_arena, and omp_set_num_threads for
+// time of 3 runs (PIPELINE_BENCH_RUNS) with exactly THREADS threads (a tbb::task_arena, and omp_set_num_threads for
 // any OpenMP code). Prints one JSON line per measurement,
 //   {"impl": "ours", "name": ..., "seconds": median wall, "cpu_seconds": median process CPU,
 //    "runs": [...wall], ...extra fields},
@@ -37,7 +37,13 @@
 namespace {
 
 using Json = nlohmann::json;
-constexpr int kRuns = 3;
+// Timed runs per measurement (median reported) and untimed warm-up runs before them; the
+// side-by-side driver (bench/sidebyside.py) sets PIPELINE_BENCH_RUNS=1 PIPELINE_BENCH_WARMUP=1
+// and repeats whole processes instead, interleaved with the peer's.
+int EnvInt(const char* name, int fallback) {
+  const char* text = std::getenv(name);
+  return text != nullptr && *text != '\0' ? std::atoi(text) : fallback;
+}
 
 struct Data {
   pipeline::Tensor images;                 // [60000, 1, 28, 28] float32 in [0, 1]
@@ -94,11 +100,14 @@ Measurement GmmSweep(Data& data) {
               stages::GmmOptions options;
               options.components = k;
               options.covariance = stages::CovarianceType::kDiagonal;
-              options.tolerance = 1e-3;  // scikit-learn's default tol for this comparison
+              options.tolerance = 1e-3;  // scikit-learn's default tol and its rule
+              options.convergence = stages::GmmConvergence::kAbsolute;
               options.max_iterations = 100;
               const stages::GmmResult result = stages::FitGmm(data.pca20, options, pipeline::Rng(0));
               nll = result.nll;
-              iterations += result.iterations;
+              // Counted as scikit-learn counts: its loop does one more M-step after the check
+              // that stops it (n_iter_ = our EM iterations + 1).
+              iterations += result.iterations + 1;
             }
             return Json{{"nll_k10", nll}, {"iterations", iterations}};
           }};
@@ -179,7 +188,8 @@ int main(int argc, char** argv) {
     if (!wanted.empty() && wanted.count(measurement.name) == 0) continue;
     std::vector<double> runs, cpu;
     Json extra;
-    for (int r = 0; r < kRuns; ++r) {
+    for (int r = 0; r < EnvInt("PIPELINE_BENCH_WARMUP", 0); ++r) arena.execute(measurement.run);
+    for (int r = 0; r < std::max(1, EnvInt("PIPELINE_BENCH_RUNS", 3)); ++r) {
       const Timing timing = Time([&] { extra = arena.execute(measurement.run); });
       runs.push_back(Round4(timing.wall));
       cpu.push_back(timing.cpu);

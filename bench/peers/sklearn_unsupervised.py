@@ -31,13 +31,19 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from idx import read_idx  # bench/peers/idx.py
 
-RUNS = 3
+import os
+
+# Timed runs (median reported) and untimed warm-up runs first, as in unsupervised_bench.cc.
+RUNS = max(1, int(os.environ.get("PIPELINE_BENCH_RUNS", "3")))
+WARMUP = int(os.environ.get("PIPELINE_BENCH_WARMUP", "0"))
 SEED = 0
 
 
 def timed(fn):
     """Median wall and process CPU time of RUNS calls of fn, and the extras of the last call."""
     times, cpu, extra = [], [], {}
+    for _ in range(WARMUP):
+        fn()
     for _ in range(RUNS):
         start, cpu_start = time.perf_counter(), time.process_time()
         extra = fn() or {}

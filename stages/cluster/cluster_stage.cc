@@ -12,6 +12,7 @@ void RunKMeans(pipeline::StageContext& ctx) {
   options.restarts = params.GetInt("n_init");
   options.max_iterations = params.GetInt("max_iter");
   options.tolerance = params.GetFloat("tol");
+  options.local_trials = params.GetInt("init_trials");
   const pipeline::Tensor& x = ctx.FindInput("x");
 
   const KMeansResult result = KMeans(x.MatrixF(), options, ctx.rng(),
@@ -42,8 +43,8 @@ pipeline::StageType KMeansStage() {
   type.kind = pipeline::StageKind::kCluster;
   type.help = "k-means clustering of x (k-means++ seeding, Lloyd iterations, restarts)";
   // 2: float ranking of centres with a double re-check of near ties (rare near-ties may now
-  // resolve differently).
-  type.code_version = 2;
+  // resolve differently). 3: greedy k-means++ seeding (init_trials).
+  type.code_version = 3;
   type.uses_rng = true;
   type.min_inputs = 1;
   type.max_inputs = 1;
@@ -54,6 +55,11 @@ pipeline::StageType KMeansStage() {
       ParamSpec::Float("tol", 1e-4,
                        "stop when the centre shift is below tol x mean feature variance")
           .Min(0),
+      ParamSpec::Int("init_trials", 0,
+                     "k-means++ candidates per centre, the best kept; 0: 2 + ln k (as "
+                     "scikit-learn), 1: plain k-means++")
+          .Min(0)
+          .Max(1000),
   };
   type.run = RunKMeans;
   return type;

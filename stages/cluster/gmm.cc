@@ -363,8 +363,11 @@ GmmResult RunEm(const RowMatrixXd& x, const DataMoments& moments, const GmmOptio
     result.nll_history.push_back(nll);
     result.iterations = iteration;
     if (observer) observer(restart, iteration, nll);
-    if (!reseeded &&
-        std::abs(previous - nll) <= options.tolerance * std::max(std::abs(previous), 1.0)) {
+    const double change = std::abs(previous - nll);
+    const bool small = options.convergence == GmmConvergence::kAbsolute
+                           ? change < options.tolerance
+                           : change <= options.tolerance * std::max(std::abs(previous), 1.0);
+    if (!reseeded && small) {
       result.converged = true;
       break;
     }
@@ -387,6 +390,12 @@ GmmInit ParseGmmInit(const std::string& name) {
   if (name == "kmeans") return GmmInit::kKMeans;
   if (name == "random") return GmmInit::kRandom;
   throw pipeline::StageError(Fail("init '" + name + "' is not one of kmeans, random"));
+}
+
+GmmConvergence ParseGmmConvergence(const std::string& name) {
+  if (name == "relative") return GmmConvergence::kRelative;
+  if (name == "absolute") return GmmConvergence::kAbsolute;
+  throw pipeline::StageError(Fail("convergence '" + name + "' is not one of relative, absolute"));
 }
 
 const char* CovarianceTypeName(CovarianceType type) {

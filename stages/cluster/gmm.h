@@ -58,9 +58,13 @@ enum class GmmInit {
   kRandom,  // uniform random responsibilities, normalised per example (scikit-learn "random")
 };
 
-// Parses "diag" / "full" and "kmeans" / "random"; throws pipeline::StageError otherwise.
+enum class GmmConvergence { kRelative, kAbsolute };
+
+// Parses "diag" / "full", "kmeans" / "random" and "relative" / "absolute"; throws
+// pipeline::StageError otherwise.
 CovarianceType ParseCovarianceType(const std::string& name);
 GmmInit ParseGmmInit(const std::string& name);
+GmmConvergence ParseGmmConvergence(const std::string& name);
 const char* CovarianceTypeName(CovarianceType type);
 
 // Responsibility mass below which a component counts as empty and is re-seeded.
@@ -70,9 +74,12 @@ struct GmmOptions {
   int64_t components = 1;  // K, in 1..N
   CovarianceType covariance = CovarianceType::kDiagonal;
   int64_t max_iterations = 500;  // EM iterations per restart (>= 0)
-  // Converged when |nll_{t-1} - nll_t| <= tolerance * max(|nll_{t-1}|, 1): a relative change
-  // (S6 uses 1e-5), absolute per example when |nll| < 1 so that an NLL near 0 can converge.
+  // kRelative: converged when |nll_{t-1} - nll_t| <= tolerance * max(|nll_{t-1}|, 1), a
+  // relative change (S6 uses 1e-5), absolute per example when |nll| < 1 so that an NLL near 0
+  // can converge. kAbsolute: when |nll_{t-1} - nll_t| < tolerance, scikit-learn's rule (the
+  // change of the per-example lower bound; its default tol is 1e-3).
   double tolerance = 1e-5;
+  GmmConvergence convergence = GmmConvergence::kRelative;
   double reg_covar = 1e-6;  // added to every variance; >= 0
   GmmInit init = GmmInit::kKMeans;
   int64_t restarts = 1;  // n_init >= 1; the lowest final NLL is kept

@@ -223,7 +223,8 @@ KMeansResult KMeans(const DataRef& x, const KMeansOptions& options, const pipeli
   KMeansResult best;
   for (int64_t restart = 0; restart < options.restarts; ++restart) {
     pipeline::Rng restart_rng = rng.Fork(static_cast<uint64_t>(restart));
-    KMeansResult result = RunLloyd(x, SeedKMeansPlusPlus(x, options.clusters, restart_rng),
+    KMeansResult result = RunLloyd(x, SeedKMeansPlusPlus(x, options.clusters, restart_rng,
+                                                         options.local_trials),
                                    options.max_iterations, shift_tolerance, restart, observer);
     if (restart == 0 || result.inertia < best.inertia) best = std::move(result);
   }

@@ -34,6 +34,9 @@ struct KMeansOptions {
   // tolerance * (mean per-feature variance of x) -- a shift relative to the data's scale, as in
   // scikit-learn -- or when no example changes cluster.
   double tolerance = 1e-4;
+  // k-means++ candidates per centre, the best kept (greedy k-means++, kmeans_plus_plus.h); 0:
+  // 2 + floor(ln k), scikit-learn's choice; 1: the plain algorithm.
+  int64_t local_trials = 0;
 };
 
 struct KMeansResult {

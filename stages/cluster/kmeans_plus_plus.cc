@@ -1,6 +1,7 @@
 #include "stages/cluster/kmeans_plus_plus.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <vector>
 
@@ -42,17 +43,50 @@ int64_t DrawWeighted(const std::vector<double>& weights, pipeline::Rng& rng) {
   return last_positive;  // target rounded up to total
 }
 
+// sum_i min(closest_i, ||x_i - candidate||^2): the potential if `candidate` became a centre.
+double Potential(const Eigen::Ref<const pipeline::RowMatrixXf>& x,
+                 const Eigen::RowVectorXd& candidate, const std::vector<double>& closest) {
+  return ReduceRowBlocks(x.rows(), kBlockRows, 0.0, [&](int64_t begin, int64_t end, double& sum) {
+    for (int64_t i = begin; i < end; ++i) {
+      const double distance = (x.row(i).cast<double>() - candidate).squaredNorm();
+      sum += std::min(closest[static_cast<size_t>(i)], distance);
+    }
+  });
+}
+
 }  // namespace
 
+int64_t DefaultLocalTrials(int64_t clusters) {
+  return 2 + static_cast<int64_t>(std::log(static_cast<double>(std::max<int64_t>(clusters, 1))));
+}
+
 pipeline::RowMatrixXd SeedKMeansPlusPlus(const Eigen::Ref<const pipeline::RowMatrixXf>& x,
-                                         int64_t clusters, pipeline::Rng& rng) {
+                                         int64_t clusters, pipeline::Rng& rng,
+                                         int64_t local_trials) {
   const int64_t examples = x.rows();
+  const int64_t trials = local_trials > 0 ? local_trials : DefaultLocalTrials(clusters);
   pipeline::RowMatrixXd centers(clusters, x.cols());
   std::vector<double> closest(static_cast<size_t>(examples),
                               std::numeric_limits<double>::infinity());
   int64_t pick = static_cast<int64_t>(rng.UniformInt(static_cast<uint64_t>(examples)));
   for (int64_t c = 0; c < clusters; ++c) {
-    if (c > 0) pick = DrawWeighted(closest, rng);
+    if (c > 0) {
+      pick = DrawWeighted(closest, rng);
+      if (trials > 1) {
+        // Greedy: of `trials` candidates drawn by D^2, keep the one that lowers the potential
+        // most (the first on ties); all are drawn before any is scored.
+        std::vector<int64_t> candidates = {pick};
+        for (int64_t t = 1; t < trials; ++t) candidates.push_back(DrawWeighted(closest, rng));
+        double best = std::numeric_limits<double>::infinity();
+        for (int64_t candidate : candidates) {
+          const double potential = Potential(x, x.row(candidate).cast<double>(), closest);
+          if (potential < best) {
+            best = potential;
+            pick = candidate;
+          }
+        }
+      }
+    }
     centers.row(c) = x.row(pick).cast<double>();
     if (c + 1 < clusters) UpdateClosest(x, centers.row(c), closest);
   }

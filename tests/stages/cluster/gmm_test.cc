@@ -368,3 +368,23 @@ TEST_CASE("more restarts never end with a higher NLL", "[gmm]") {
   CHECK(several.nll <= single.nll);
   CHECK(several.nll_history.front() != 0.0);
 }
+
+TEST_CASE("the absolute convergence rule stops at the first change below tol", "[gmm]") {
+  const RowMatrixXf x = OverlappingData(1500, 77);
+  for (const double tol : {1e-2, 1e-3, 1e-4}) {
+    stages::GmmOptions options;
+    options.components = 4;
+    options.tolerance = tol;
+    options.convergence = stages::GmmConvergence::kAbsolute;
+    options.max_iterations = 1000;
+    INFO("tol " << tol);
+    const stages::GmmResult result = stages::FitGmm(x, options, pipeline::Rng(3));
+    REQUIRE(result.converged);
+    const std::vector<double>& h = result.nll_history;
+    REQUIRE(h.size() == static_cast<size_t>(result.iterations) + 1);
+    CHECK(std::abs(h[h.size() - 2] - h.back()) < tol);
+    for (size_t i = 1; i + 1 < h.size(); ++i) CHECK(std::abs(h[i - 1] - h[i]) >= tol);
+  }
+  CHECK(stages::ParseGmmConvergence("absolute") == stages::GmmConvergence::kAbsolute);
+  CHECK_THROWS_AS(stages::ParseGmmConvergence("sklearn"), pipeline::StageError);
+}

@@ -134,6 +134,28 @@ TEST_CASE("k-means++ seeds are distinct data points", "[kmeans]") {
   }
 }
 
+TEST_CASE("greedy k-means++ seeds leave a lower potential than plain k-means++", "[kmeans]") {
+  // Overlapping blobs, so the seeding has room to be good or bad; summed over 20 seeds.
+  const stages::Blobs blobs = MakeTestBlobs(1500, 12, 1.5, 6.0, 8);
+  const RowMatrixXd data = blobs.x.cast<double>();
+  auto potential = [&](const RowMatrixXd& seeds) {
+    double sum = 0.0;
+    for (Eigen::Index i = 0; i < data.rows(); ++i) {
+      sum += (seeds.rowwise() - data.row(i)).rowwise().squaredNorm().minCoeff();
+    }
+    return sum;
+  };
+  double plain = 0.0, greedy = 0.0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    pipeline::Rng a(seed), b(seed);
+    plain += InArena(1, [&] { return potential(stages::SeedKMeansPlusPlus(blobs.x, 12, a, 1)); });
+    greedy += InArena(1, [&] { return potential(stages::SeedKMeansPlusPlus(blobs.x, 12, b)); });
+  }
+  CHECK(stages::DefaultLocalTrials(12) == 4);  // 2 + floor(ln 12), as scikit-learn
+  CHECK(stages::DefaultLocalTrials(1) == 2);
+  CHECK(greedy < 0.9 * plain);
+}
+
 TEST_CASE("k-means rejects more clusters than examples", "[kmeans]") {
   stages::KMeansOptions options;
   options.clusters = 5;
