@@ -55,6 +55,11 @@ struct StageType {
   bool uses_rng = false;
   int min_inputs = 0;
   int max_inputs = 0;
+  // What the `step` of this type's step-wise metrics counts ("epoch", "iteration",
+  // "component"); the report labels their x axis with it. Empty: undeclared, drawn against
+  // "step". (Metrics whose step is a class or an example id are not step-wise in this sense;
+  // the report leaves them out of its charts.)
+  std::string step_unit;
   std::vector<ParamSpec> params;
   std::function<void(StageContext&)> run;
   // Optional: checks one stage instance's resolved parameters when the study is expanded,

@@ -45,6 +45,7 @@ pipeline::StageType KMeansStage() {
   // 2: float ranking of centres with a double re-check of near ties (rare near-ties may now
   // resolve differently). 3: greedy k-means++ seeding (init_trials).
   type.code_version = 3;
+  type.step_unit = "iteration";  // Lloyd iterations
   type.uses_rng = true;
   type.min_inputs = 1;
   type.max_inputs = 1;

@@ -97,6 +97,7 @@ pipeline::StageType GmmStage() {
   type.kind = pipeline::StageKind::kCluster;
   type.help = "Gaussian mixture of x fitted by EM (diagonal or full covariances), with AIC/BIC";
   type.code_version = 2;  // 2: greedy k-means++ in the k-means initialisation; convergence rule
+  type.step_unit = "iteration";  // EM iterations
   type.uses_rng = true;
   type.min_inputs = 1;
   type.max_inputs = 1;

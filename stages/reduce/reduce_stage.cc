@@ -64,6 +64,7 @@ pipeline::StageType PcaStage() {
               "a second input is projected with the model fitted on the first)";
   // 2: float32 covariance blocks, the randomized solver, the solver parameter and uses_rng.
   type.code_version = 2;
+  type.step_unit = "component";  // explained_variance_ratio by component
   type.uses_rng = true;
   type.min_inputs = 1;
   type.max_inputs = 2;

@@ -52,6 +52,7 @@ pipeline::StageType TsneStage() {
   type.kind = pipeline::StageKind::kReduce;
   type.help = "embed x in 2-D or 3-D with Barnes-Hut t-SNE (KL logged every 50 iterations)";
   type.code_version = 1;
+  type.step_unit = "iteration";
   type.uses_rng = true;
   type.min_inputs = 1;
   type.max_inputs = 1;
