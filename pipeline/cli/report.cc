@@ -21,7 +21,7 @@ void AddReportCommand(CLI::App& app, CommandContext& context) {
   report->add_option("--db", *db, "results database")->capture_default_str();
   report->callback([&context, db, study, out] {
     Store store(*db, Store::Mode::kReadOnly);
-    const report::StudyData data = report::LoadStudyData(store, *study);
+    const report::StudyData data = report::LoadStudyData(store, *study, &context.registry);
     std::string path = *out;
     if (path.empty()) {
       const auto parent = std::filesystem::path(*db).parent_path();

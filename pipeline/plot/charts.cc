@@ -122,7 +122,8 @@ std::string LineChart(const ChartSpec& spec, const std::vector<Series>& series,
   if (bx.empty()) bx = {0, 1};
   if (by.empty()) by = {0, 1};
   const Scale xs = spec.x_categories.empty()
-                       ? Scale(spec.x_scale, bx.low, bx.high, kLeft, spec.width - kRight)
+                       ? Scale(spec.x_scale, bx.low, bx.high, kLeft, spec.width - kRight, 6,
+                               spec.x_whole_numbers)
                        : Scale(spec.x_categories, kLeft, spec.width - kRight);
   const Scale ys(spec.y_scale, by.low, by.high, spec.height - kBottom, kTop);
   SvgWriter svg(spec.width, spec.height);

@@ -49,6 +49,8 @@ struct ChartSpec {
   // Non-empty: a categorical x axis; series' x values are indexes into these names.
   std::vector<std::string> x_categories;
   bool legend_below = false;  // the legend in the lower right corner (high values plotted)
+  // The x values are whole numbers (epochs, iterations, K): ticks only at whole numbers.
+  bool x_whole_numbers = false;
   int width = 640;
   int height = 400;
 };

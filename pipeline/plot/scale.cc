@@ -22,23 +22,25 @@ double NiceNumber(double range, bool round) {
 
 }  // namespace
 
-double NiceStep(double low, double high, int target) {
+double NiceStep(double low, double high, int target, bool whole_numbers) {
   if (!(high > low)) {
     const double magnitude = low == 0 ? 1.0 : std::abs(low);
     low -= 0.5 * magnitude;
     high += 0.5 * magnitude;
   }
   const double range = NiceNumber(high - low, false);
-  return NiceNumber(range / std::max(1, target - 1), true);
+  const double step = NiceNumber(range / std::max(1, target - 1), true);
+  // Nice steps below 1 are 0.5, 0.2, 0.1, ...; from 1 up they are whole numbers already.
+  return whole_numbers ? std::max(step, 1.0) : step;
 }
 
-std::vector<double> NiceTicks(double low, double high, int target) {
+std::vector<double> NiceTicks(double low, double high, int target, bool whole_numbers) {
   if (!(high > low)) {
     const double magnitude = low == 0 ? 1.0 : std::abs(low);
     low -= 0.5 * magnitude;
     high += 0.5 * magnitude;
   }
-  const double step = NiceStep(low, high, target);
+  const double step = NiceStep(low, high, target, whole_numbers);
   const double first = std::floor(low / step + 1e-9) * step;
   const double last = std::ceil(high / step - 1e-9) * step;
   std::vector<double> ticks;
@@ -85,7 +87,7 @@ std::vector<Tick> LogTicks(double low, double high) {
 }
 
 Scale::Scale(ScaleKind kind, double low, double high, double pixel_low, double pixel_high,
-             int target_ticks)
+             int target_ticks, bool whole_numbers)
     : kind_(kind), pixel_low_(pixel_low), pixel_high_(pixel_high) {
   if (kind == ScaleKind::kLog) {
     if (!(low > 0)) low = high > 0 ? high / 10 : 1;
@@ -95,7 +97,7 @@ Scale::Scale(ScaleKind kind, double low, double high, double pixel_low, double p
     if (high_ <= low_) high_ = low_ * 10;
     ticks_ = LogTicks(low_, high_);
   } else {
-    const std::vector<double> values = NiceTicks(low, high, target_ticks);
+    const std::vector<double> values = NiceTicks(low, high, target_ticks, whole_numbers);
     const double step = values.size() > 1 ? values[1] - values[0] : 1.0;
     low_ = values.front();
     high_ = values.back();

@@ -15,22 +15,27 @@
 
 #include "pipeline/hash.h"
 #include "pipeline/plot/svg.h"
+#include "pipeline/report/runs_section.h"
 #include "pipeline/report/search_section.h"
 #include "pipeline/report/study_charts.h"
+#include "pipeline/report/study_summary.h"
 
 namespace pipeline::report {
 namespace {
 
 using plot::EscapeXml;
 
-constexpr size_t kMaxMetricColumns = 14;
 constexpr size_t kMaxPictures = 120;
 constexpr size_t kMaxPictureBytes = 4 << 20;
 
 const char* kStyle = R"CSS(
-body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1280px; color: #222; }
+body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 24px auto; padding: 0 16px; max-width: 1680px; color: #222; }
 h1 { margin-bottom: 4px; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 32px; }
+h3 { margin: 20px 0 8px; }
 .sub { color: #666; }
+code { background: #f6f8fa; padding: 0 3px; }
+#summary p { margin: 6px 0; } .headline { font-size: 18px; }
+.status.done { color: #1a7f37; } .status.failed { color: #c62828; } .status.pruned { color: #777; }
 pre { background: #f6f8fa; padding: 12px; overflow-x: auto; font-size: 12px; }
 table { border-collapse: collapse; font-size: 13px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; white-space: nowrap; }
@@ -38,6 +43,10 @@ th { background: #f0f3f6; cursor: pointer; position: sticky; top: 0; }
 th.sorted-asc::after { content: " \25B2"; } th.sorted-desc::after { content: " \25BC"; }
 td.text { text-align: left; }
 tr.failed td { background: #fdecea; } tr.skipped td, tr.interrupted td { background: #fff8e1; }
+.constant { font-size: 13px; color: #444; }
+details { margin: 12px 0; } summary { cursor: pointer; font-weight: bold; margin: 8px 0; }
+.chart-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(520px, 100%), 1fr)); gap: 16px; align-items: start; }
+.chart-grid figure svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 .figures { display: flex; flex-wrap: wrap; gap: 16px; }
 figure { margin: 0; border: 1px solid #eee; padding: 6px; }
 figcaption { font-size: 12px; color: #555; max-width: 640px; }
@@ -49,43 +58,6 @@ figure.series { flex-basis: 100%; }
 .search-tables { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; margin-bottom: 16px; }
 .search-tables td { white-space: normal; max-width: 720px; }
 )CSS";
-
-// Sorts the runs table by the clicked column: numbers numerically, text alphabetically.
-const char* kScript = R"JS(
-(function () {
-  var table = document.getElementById('runs');
-  if (!table) return;
-  var headers = table.tHead.rows[0].cells;
-  Array.prototype.forEach.call(headers, function (th, column) {
-    th.addEventListener('click', function () {
-      var ascending = !th.classList.contains('sorted-asc');
-      Array.prototype.forEach.call(headers, function (h) { h.classList.remove('sorted-asc', 'sorted-desc'); });
-      th.classList.add(ascending ? 'sorted-asc' : 'sorted-desc');
-      var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[column].getAttribute('data-value'), y = b.cells[column].getAttribute('data-value');
-        var nx = parseFloat(x), ny = parseFloat(y);
-        var order = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : String(x).localeCompare(String(y));
-        return ascending ? order : -order;
-      });
-      rows.forEach(function (row) { body.appendChild(row); });
-    });
-  });
-  table.setAttribute('data-sortable', 'ready');
-})();
-)JS";
-
-std::string FormatNumber(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.5g", v);
-  return buf;
-}
-
-std::string Cell(const std::string& text, const std::string& sort_value, bool is_text) {
-  return std::string("<td") + (is_text ? " class=\"text\"" : "") + " data-value=\"" +
-         EscapeXml(sort_value) + "\">" + EscapeXml(text) + "</td>";
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -195,7 +167,7 @@ std::string PicturesSection(const StudyData& study, std::vector<std::string>* pr
     groups[it->second].push_back(&shown);
   }
 
-  std::string html = "<h2>Pictures from the stages</h2>\n<div class=\"figures\">\n";
+  std::string html = "<h2 id=\"pictures\">Pictures from the stages</h2>\n<div class=\"figures\">\n";
   for (std::vector<const Shown*>& group : groups) {
     const StageFileData& first = *group.front()->picture;
     const auto epoch = EpochPicture(first.name);
@@ -230,7 +202,7 @@ std::string PicturesSection(const StudyData& study, std::vector<std::string>* pr
 
 // Each swept parameter with its values.
 std::string GridSection(const StudyData& study) {
-  std::string html = "<h2>Grid</h2>\n";
+  std::string html = "<h2 id=\"grid-section\">Grid</h2>\n";
   if (study.swept.empty()) {
     html += "<p>A single configuration (no parameter varies).</p>\n";
   } else {
@@ -251,71 +223,51 @@ std::string GridSection(const StudyData& study) {
   return html;
 }
 
+// Figures of one section as a grid of cards: two or three a row on a wide screen, one on a
+// narrow one (CSS grid; no script).
+std::string FigureGrid(const std::vector<Figure>& figures, FigureSection section) {
+  std::string html;
+  for (const Figure& figure : figures) {
+    if (figure.section != section) continue;
+    html += "<figure>" + figure.svg + "<figcaption>" + EscapeXml(figure.title) +
+            "</figcaption></figure>\n";
+  }
+  return html.empty() ? "" : "<div class=\"chart-grid\">\n" + html + "</div>\n";
+}
+
+std::string ChartSections(const StudyData& study) {
+  const std::vector<Figure> figures = BuildFigures(study);
+  std::string html;
+  const std::string key = FigureGrid(figures, FigureSection::kKey);
+  const std::string effect = FigureGrid(figures, FigureSection::kEffect);
+  if (!key.empty() || !effect.empty()) {
+    html += "<section id=\"charts\">\n<h2>Charts</h2>\n" + key;
+    if (!effect.empty()) {
+      html += "<h3 id=\"effects\">Effect of each parameter</h3>\n" + effect;
+    }
+    html += "</section>\n";
+  }
+  const std::string diagnostic = FigureGrid(figures, FigureSection::kDiagnostic);
+  if (!diagnostic.empty()) {
+    size_t count = 0;
+    for (const Figure& figure : figures) count += figure.section == FigureSection::kDiagnostic;
+    html += "<section id=\"diagnostics\">\n<details><summary>Diagnostics (" +
+            std::to_string(count) + " charts: learning rate, time and throughput, the other "
+            "stages' curves and metrics)</summary>\n" + diagnostic + "</details>\n</section>\n";
+  }
+  return html;
+}
+
 std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* problems) {
-  std::map<std::string, int> status_counts;
-  for (const RunData& run : study.runs) ++status_counts[run.status];
-  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" +
-                     EscapeXml(study.name) + " — pipeline report</title>\n<style>" + kStyle +
-                     "</style></head><body>\n";
+  std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                     "<title>" + EscapeXml(study.name) + " — pipeline report</title>\n<style>" +
+                     kStyle + "</style></head><body>\n";
   html += "<h1>" + EscapeXml(study.name) + "</h1>\n<p class=\"sub\">" + EscapeXml(study.file) +
-          " · " + std::to_string(study.runs.size()) + " runs";
-  for (const auto& [status, count] : status_counts) {
-    html += " · " + std::to_string(count) + " " + EscapeXml(status);
-  }
-  html += "</p>\n";
+          " · " + std::to_string(study.runs.size()) + " runs</p>\n";
 
-  // A search: its progress and space; its runs are trials, so the grid would list every sample.
-  html += SearchSection(study);
-
-  // The grid; a search's runs are trials, and its section above shows their space instead.
-  if (study.trials.empty()) html += GridSection(study);
-
-  // Runs table.
-  std::vector<std::string> metrics;
-  for (const std::string& m : study.metric_names) {
-    if (metrics.size() < kMaxMetricColumns) metrics.push_back(m);
-  }
-  html += "<h2>Runs</h2>\n<p class=\"sub\">Click a column to sort.";
-  if (metrics.size() < study.metric_names.size()) {
-    html += " Showing " + std::to_string(metrics.size()) + " of " +
-            std::to_string(study.metric_names.size()) + " metrics; `pipeline show RUN` has all.";
-  }
-  html += "</p>\n<div class=\"scroll\"><table id=\"runs\"><thead><tr><th>run</th><th>status</th>";
-  // A search's columns are its sampled values ("model.optimizer.lr"), not the stage values
-  // that hold them (the whole optimizer map).
-  std::vector<std::string> columns = study.swept;
-  std::map<int64_t, const nlohmann::json*> sampled;
-  if (!study.trials.empty()) {
-    std::set<std::string> paths;
-    for (const TrialData& trial : study.trials) {
-      if (trial.run_number) sampled[trial.run_number] = &trial.params;
-      for (auto it = trial.params.begin(); it != trial.params.end(); ++it) paths.insert(it.key());
-    }
-    columns.assign(paths.begin(), paths.end());
-  }
-  for (const std::string& key : columns) html += "<th>" + EscapeXml(key) + "</th>";
-  for (const std::string& m : metrics) html += "<th>" + EscapeXml(m) + "</th>";
-  html += "<th>seconds</th></tr></thead><tbody>\n";
-  for (const RunData& run : study.runs) {
-    html += "<tr class=\"" + EscapeXml(run.status) + "\">" +
-            Cell(std::to_string(run.number), std::to_string(run.number), false) +
-            Cell(run.status, run.status, true);
-    auto trial = sampled.find(run.number);
-    const nlohmann::json& params = trial == sampled.end() ? run.params : *trial->second;
-    for (const std::string& key : columns) {
-      const std::string v = params.contains(key) ? ValueText(params[key]) : "";
-      html += Cell(v, v, !params.contains(key) || !params[key].is_number());
-    }
-    for (const std::string& m : metrics) {
-      auto it = run.finals.find(m);
-      html += it == run.finals.end() ? Cell("", "", false)
-                                     : Cell(FormatNumber(it->second), FormatNumber(it->second), false);
-    }
-    html += Cell(FormatNumber(run.seconds), FormatNumber(run.seconds), false) + "</tr>\n";
-  }
-  html += "</tbody></table></div>\n";
-
-  // Failures.
+  // What matters first: the headline, the counts, the compute; then what went wrong.
+  html += SummarySection(study);
   std::string failures;
   for (const RunData& run : study.runs) {
     // A pruned trial did not fail: the pruner stopped it, as the search section counts.
@@ -323,22 +275,22 @@ std::string RenderHtmlReport(const StudyData& study, std::vector<std::string>* p
     failures += "<li>run " + std::to_string(run.number) + " (" + EscapeXml(RunLabel(study, run)) +
                 "), " + EscapeXml(run.status) + ": " + EscapeXml(run.error) + "</li>\n";
   }
-  if (!failures.empty()) html += "<h2>Failures</h2>\n<ul id=\"failures\">\n" + failures + "</ul>\n";
-
-  // Charts and stage pictures.
-  const std::vector<Figure> figures = BuildFigures(study);
-  if (!figures.empty()) {
-    html += "<h2>Charts</h2>\n<div class=\"figures\">\n";
-    for (const Figure& figure : figures) {
-      html += "<figure>" + figure.svg + "<figcaption>" + EscapeXml(figure.title) +
-              "</figcaption></figure>\n";
-    }
-    html += "</div>\n";
+  if (!failures.empty()) {
+    html += "<section id=\"failures-section\">\n<h2>Failures</h2>\n<ul id=\"failures\">\n" +
+            failures + "</ul>\n</section>\n";
   }
-  if (!study.pictures.empty()) html += PicturesSection(study, problems);
 
-  html += "<h2>Study file</h2>\n<pre>" + EscapeXml(study.text) + "</pre>\n";
-  html += std::string("<script>") + kScript + "</script>\n</body></html>\n";
+  // A search: its progress and space; its runs are trials.
+  html += SearchSection(study);
+  html += ChartSections(study);
+  html += RunsSection(study);
+  if (!study.pictures.empty()) html += PicturesSection(study, problems);
+  // The grid; a search's section above shows its space instead.
+  if (study.trials.empty()) html += GridSection(study);
+
+  html += "<section id=\"study-file\">\n<h2>Study file</h2>\n<pre>" + EscapeXml(study.text) +
+          "</pre>\n</section>\n";
+  html += std::string("<script>") + SortScript() + "</script>\n</body></html>\n";
   return html;
 }
 

@@ -1,7 +1,11 @@
 #pragma once
-// One self-contained HTML page per study: the study file, the grid, a sortable table of runs
-// with their parameters and final metrics, the failures with their reasons, every chart (inline
-// SVG) and every picture the stages wrote (inline PNG). No network access is needed to view it.
+// One self-contained HTML page per study, what matters first: the summary (the best run by the
+// study's objective against the median, counts by status, compute and what sharing and the
+// cache saved), the failures with their reasons, a search's progress, the charts by importance
+// (objective, losses and accuracies; then each parameter's effect; diagnostics folded), the runs
+// table (swept parameters and headline metrics; constant metrics on one line; the rest folded),
+// every picture the stages wrote (inline PNG), the grid and the study file. Charts are inline
+// SVG laid out by CSS grid; no network access is needed to view it.
 
 #include <string>
 #include <vector>

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "pipeline/plot/charts.h"
 #include "pipeline/report/search_section.h"
+#include "pipeline/report/study_summary.h"
 
 namespace pipeline::report {
 namespace {
@@ -29,19 +31,72 @@ std::vector<std::string> Factors(const StudyData& study) {
   return out;
 }
 
-// Per-epoch bookkeeping: drawn after the curves that say how training went, so a study with
-// many train stages (S10) shows every stage's losses before anyone's learning rate.
-bool IsBookkeeping(const std::string& metric) {
+// A curve worth reading first: a loss or an accuracy (train_d_loss, val_accuracy), or the
+// objective itself.
+bool IsKeyCurve(const std::string& metric, const std::optional<Objective>& objective) {
+  if (objective && objective->metric == metric) return true;
   const std::string name = metric.substr(metric.find('.') + 1);
-  return name == "lr" || name == "epoch_time" || name == "images_per_s";
+  return name.find("loss") != std::string::npos || name.find("accuracy") != std::string::npos;
 }
 
-void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, size_t max) {
+// The runs whose curves of `stage` are one line: those that use the same execution of it. A
+// run without a recorded key (data built in memory) is its own group. In run order.
+std::vector<std::vector<const RunData*>> RunsByExecution(const StudyData& study,
+                                                         const std::string& stage) {
+  std::vector<std::vector<const RunData*>> groups;
+  std::map<std::string, size_t> index;
+  for (const RunData& run : study.runs) {
+    auto key = run.stage_keys.find(stage);
+    if (key == run.stage_keys.end()) {
+      groups.push_back({&run});
+      continue;
+    }
+    auto [it, inserted] = index.emplace(key->second, groups.size());
+    if (inserted) groups.emplace_back();
+    groups[it->second].push_back(&run);
+  }
+  return groups;
+}
+
+// The legend name of a line shared by `runs`: the swept parameters they all have in common
+// ("pca.components=16"), or the run's own label when it is one run.
+std::string GroupLabel(const StudyData& study, const std::vector<const RunData*>& runs) {
+  if (runs.size() == 1) return RunLabel(study, *runs.front());
+  std::string label;
+  const std::string& variant = runs.front()->variant;
+  const bool one_variant = !variant.empty() &&
+                           std::all_of(runs.begin(), runs.end(),
+                                       [&](const RunData* r) { return r->variant == variant; });
+  if (one_variant) label = variant;
+  for (const std::string& key : study.swept) {
+    if (key == "variant" || !runs.front()->params.contains(key)) continue;
+    const nlohmann::json& value = runs.front()->params[key];
+    if (one_variant && (value.is_object() || value.is_array())) continue;
+    const bool shared = std::all_of(runs.begin(), runs.end(), [&](const RunData* r) {
+      return r->params.contains(key) && r->params[key] == value;
+    });
+    if (!shared) continue;
+    std::string text = ValueText(value);
+    if (text.size() > 24) text = text.substr(0, 21) + "...";
+    label += (label.empty() ? "" : " ") + key + "=" + text;
+  }
+  if (!label.empty()) return label;
+  std::string numbers;
+  for (size_t i = 0; i < runs.size() && i < 4; ++i) {
+    numbers += (i ? ", " : "") + std::to_string(runs[i]->number);
+  }
+  return "runs " + numbers + (runs.size() > 4 ? ", ..." : "");
+}
+
+void AddLearningCurves(const StudyData& study, const std::optional<Objective>& objective,
+                       std::vector<Figure>& figures, size_t max) {
   std::set<std::string> done;
+  // Key curves first, so a study with many train stages (S10) shows every stage's losses
+  // before anyone's learning rate.
   std::vector<std::string> order;
-  for (const bool bookkeeping : {false, true}) {
+  for (const bool key : {true, false}) {
     for (const auto& [metric, per_run] : study.histories) {
-      if (IsBookkeeping(metric) == bookkeeping) order.push_back(metric);
+      if (IsKeyCurve(metric, objective) == key) order.push_back(metric);
     }
   }
   for (const std::string& metric : order) {
@@ -59,17 +114,19 @@ void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, siz
     // One legend row is kept for them.
     const size_t max_lines = study.trials.empty() ? kMaxLinesPerChart : kMaxLinesPerChart - 1;
     size_t color = 0;
-    for (const RunData& run : study.runs) {
-      const bool stopped = run.status == "pruned";
+    for (const std::vector<const RunData*>& group : RunsByExecution(study, stage)) {
+      const RunData& run = *group.front();
+      const bool stopped = std::all_of(group.begin(), group.end(),
+                                       [](const RunData* r) { return r->status == "pruned"; });
       if (color >= max_lines && !stopped) continue;
+      const std::string label = GroupLabel(study, group);
       auto add = [&](const std::string& key, bool dashed) {
         auto it = study.histories.find(key);
         if (it == study.histories.end()) return;
         auto points = it->second.find(run.number);
         if (points == it->second.end()) return;
         Series s;
-        const std::string suffix = paired ? (dashed ? " (val)" : " (train)") : "";
-        s.label = RunLabel(study, run) + suffix;
+        s.label = label + (paired ? (dashed ? " (val)" : " (train)") : "");
         s.dashed = dashed;
         s.color = static_cast<int>(color);
         for (const HistoryPoint& p : points->second) {
@@ -85,14 +142,6 @@ void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, siz
           pruned.push_back(std::move(s));
           return;
         }
-        // Runs that share the stage have the same curve: one line, named after all of them.
-        for (Series& other : series) {
-          if (other.dashed == s.dashed && other.x == s.x && other.y == s.y) {
-            other.label = other.label.substr(0, other.label.size() - suffix.size()) + ", " +
-                          RunLabel(study, run) + suffix;
-            return;
-          }
-        }
         series.push_back(std::move(s));
       };
       const size_t before = series.size();
@@ -103,7 +152,7 @@ void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, siz
       } else {
         add(metric, false);
       }
-      if (stopped || series.size() == before) continue;  // no curve, or the same as an earlier run's
+      if (stopped || series.size() == before) continue;  // no curve in this execution
       auto chosen = run.finals.find(stage + ".chosen_epoch");
       if (chosen != run.finals.end()) {
         markers.push_back({chosen->second, static_cast<int>(color), ""});
@@ -118,8 +167,11 @@ void AddLearningCurves(const StudyData& study, std::vector<Figure>& figures, siz
         paired ? stage + "." + (name.rfind("train_", 0) == 0 ? name.substr(6) : name.substr(4)) +
                      " (train solid, validation dashed)"
                : MetricTitle(metric);
-    ChartSpec spec{title, "step", name};
-    figures.push_back({title, plot::LineChart(spec, series, markers)});
+    ChartSpec spec{title, StepUnit(study, metric), name};
+    spec.x_whole_numbers = true;
+    const bool key = IsKeyCurve(metric, objective) || (paired && IsKeyCurve(partner, objective));
+    figures.push_back({title, plot::LineChart(spec, series, markers),
+                       key ? FigureSection::kKey : FigureSection::kDiagnostic});
   }
 }
 
@@ -145,14 +197,15 @@ std::vector<std::string> OutcomeMetrics(const StudyData& study) {
   return out;
 }
 
-void AddMetricVsParameter(const StudyData& study, std::vector<Figure>& figures, size_t max) {
+void AddMetricVsParameter(const StudyData& study, const std::vector<std::string>& metrics,
+                          FigureSection section, std::vector<Figure>& figures, size_t max) {
   const std::vector<std::string> factors = Factors(study);
-  for (const std::string& metric : OutcomeMetrics(study)) {
+  for (const std::string& metric : metrics) {
     for (const std::string& param : factors) {
       if (figures.size() >= max) return;
       // Group runs by the other factors; within a group, by this parameter's value.
       std::map<std::string, std::map<double, std::vector<double>>> groups;
-      bool numeric = true;
+      bool numeric = true, whole = true;
       for (const RunData& run : study.runs) {
         auto value = run.finals.find(metric);
         if (value == run.finals.end() || !run.params.contains(param)) continue;
@@ -166,6 +219,7 @@ void AddMetricVsParameter(const StudyData& study, std::vector<Figure>& figures, 
             group += (group.empty() ? "" : " ") + other + "=" + ValueText(run.params[other]);
           }
         }
+        whole = whole && run.params[param].is_number_integer();
         groups[group][run.params[param].get<double>()].push_back(value->second);
       }
       if (!numeric || groups.empty() || groups.size() > kMaxLinesPerChart) continue;
@@ -190,19 +244,21 @@ void AddMetricVsParameter(const StudyData& study, std::vector<Figure>& figures, 
       }
       if (series.empty()) continue;
       ChartSpec spec{metric + " vs " + param, param, metric};
+      spec.x_whole_numbers = whole;
       if (low > 0 && high / low >= 100) spec.x_scale = plot::ScaleKind::kLog;
-      figures.push_back({spec.title, plot::LineChart(spec, series)});
+      figures.push_back({spec.title, plot::LineChart(spec, series), section});
     }
   }
 }
 
-void AddHeatmaps(const StudyData& study, std::vector<Figure>& figures, size_t max) {
+void AddHeatmaps(const StudyData& study, const std::vector<std::string>& metrics,
+                 FigureSection section, std::vector<Figure>& figures, size_t max) {
   const std::vector<std::string> factors = Factors(study);
   // A search samples new values in every trial: a grid of them would be mostly empty cells.
   if (factors.size() < 2 || !study.trials.empty()) return;
   const std::string& rows_param = factors[0];
   const std::string& columns_param = factors[1];
-  for (const std::string& metric : OutcomeMetrics(study)) {
+  for (const std::string& metric : metrics) {
     if (figures.size() >= max) return;
     std::map<std::string, nlohmann::json> row_values, column_values;
     std::map<std::pair<std::string, std::string>, std::vector<double>> cells;
@@ -244,17 +300,43 @@ void AddHeatmaps(const StudyData& study, std::vector<Figure>& figures, size_t ma
     }
     for (const auto& c : ordered(column_values)) spec.column_labels.push_back(ValueText(c));
     spec.cell = spec.column_labels.size() > 10 ? 36 : 52;
-    figures.push_back({spec.title, plot::Heatmap(spec)});
+    figures.push_back({spec.title, plot::Heatmap(spec), section});
   }
 }
 
 }  // namespace
 
 std::vector<Figure> BuildFigures(const StudyData& study, size_t max_figures) {
+  const std::optional<Objective> objective = StudyObjective(study);
+  // Effects worth a glance: the headline metrics that vary (without an objective, every
+  // outcome); the other outcomes are diagnostics.
+  std::vector<std::string> effects, diagnostics;
+  const std::vector<std::string> outcomes = OutcomeMetrics(study);
+  for (const std::string& metric : HeadlineMetrics(study, objective)) {
+    if (std::find(outcomes.begin(), outcomes.end(), metric) != outcomes.end()) {
+      effects.push_back(metric);
+    }
+  }
+  for (const std::string& metric : outcomes) {
+    if (!objective) {
+      effects.push_back(metric);
+    } else if (std::find(effects.begin(), effects.end(), metric) == effects.end()) {
+      diagnostics.push_back(metric);
+    }
+  }
   std::vector<Figure> figures;
-  AddLearningCurves(study, figures, max_figures / 2);
-  AddMetricVsParameter(study, figures, max_figures - max_figures / 4);
-  AddHeatmaps(study, figures, max_figures);
+  AddLearningCurves(study, objective, figures, max_figures / 2);
+  // Each effect metric against every parameter, then over the first two, before the next one.
+  const size_t effects_max = max_figures - max_figures / 4;
+  for (const std::string& metric : effects) {
+    AddMetricVsParameter(study, {metric}, FigureSection::kEffect, figures, effects_max);
+    AddHeatmaps(study, {metric}, FigureSection::kEffect, figures, effects_max);
+  }
+  AddMetricVsParameter(study, diagnostics, FigureSection::kDiagnostic, figures, max_figures);
+  AddHeatmaps(study, diagnostics, FigureSection::kDiagnostic, figures, max_figures);
+  std::stable_sort(figures.begin(), figures.end(), [](const Figure& a, const Figure& b) {
+    return a.section < b.section;
+  });
   return figures;
 }
 

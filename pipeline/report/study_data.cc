@@ -4,6 +4,7 @@
 #include <set>
 
 #include "pipeline/errors.h"
+#include "pipeline/stage_registry.h"
 #include "pipeline/store.h"
 
 namespace pipeline::report {
@@ -42,7 +43,13 @@ std::string RunLabel(const StudyData& study, const RunData& run) {
   return label.empty() ? "run " + std::to_string(run.number) : label;
 }
 
-StudyData LoadStudyData(Store& store, const std::string& name) {
+std::string StepUnit(const StudyData& study, const std::string& metric) {
+  auto it = study.stage_types.find(metric.substr(0, metric.find('.')));
+  return it == study.stage_types.end() || it->second.step_unit.empty() ? "step"
+                                                                         : it->second.step_unit;
+}
+
+StudyData LoadStudyData(Store& store, const std::string& name, const StageRegistry* registry) {
   const auto study = store.FindStudy(name);
   if (!study) {
     std::string known;
@@ -68,6 +75,7 @@ StudyData LoadStudyData(Store& store, const std::string& name) {
     run.variant = row.variant;
     run.error = row.error;
     run.seconds = row.finished_at > row.started_at ? row.finished_at - row.started_at : 0;
+    run.started_at = row.started_at;
     run.params = row.params;
     by_id[row.id] = data.runs.size();
     data.runs.push_back(std::move(run));
@@ -158,6 +166,40 @@ StudyData LoadStudyData(Store& store, const std::string& name) {
     auto run = number_of_run.find(row.run_id);
     data.trials.push_back({row.number, run == number_of_run.end() ? 0 : run->second, row.params,
                            row.state, row.value, row.step, row.intermediate});
+  }
+
+  // The stage executions the runs use, and each stage's type (a variant may change a stage's
+  // type; the first run's is kept).
+  std::map<std::string, size_t> execution_index;
+  std::map<int64_t, size_t> index_of_number;
+  for (size_t i = 0; i < data.runs.size(); ++i) index_of_number[data.runs[i].number] = i;
+  store.Query("SELECT r.number, rs.stage, rs.stage_key, s.type, s.status, s.duration_s, "
+              "s.finished_at FROM run_stages rs JOIN stages s ON s.key = rs.stage_key JOIN runs "
+              "r ON r.id = rs.run_id WHERE r.study_id = " + id + " ORDER BY r.number",
+              [&](const auto&, const std::vector<std::optional<std::string>>& v) {
+                const int64_t number = std::stoll(v[0].value_or("0"));
+                const std::string stage = v[1].value_or(""), key = v[2].value_or("");
+                auto [it, inserted] = execution_index.emplace(key, data.executions.size());
+                if (inserted) {
+                  data.executions.push_back({key, stage, v[3].value_or(""), v[4].value_or(""),
+                                             ToDouble(v[5]), ToDouble(v[6]), {}});
+                }
+                data.executions[it->second].runs.push_back(number);
+                data.stage_types.emplace(stage, StageTypeData{v[3].value_or(""), "", ""});
+                auto run = index_of_number.find(number);
+                if (run != index_of_number.end()) data.runs[run->second].stage_keys[stage] = key;
+              });
+  std::stable_sort(data.executions.begin(), data.executions.end(),
+                   [&](const StageExecutionData& a, const StageExecutionData& b) {
+                     return stage_rank(a.stage + ".") < stage_rank(b.stage + ".");
+                   });
+  if (registry) {
+    for (auto& [stage, type] : data.stage_types) {
+      if (const StageType* known = registry->Find(type.type)) {
+        type.kind = StageKindName(known->kind);
+        type.step_unit = known->step_unit;
+      }
+    }
   }
 
   // PNG pictures written by the study's stages, once per stage execution.

@@ -1,7 +1,8 @@
 #pragma once
 // StudyData: everything the report and the query kit need about one study, read from the
 // results database in a handful of queries: its runs with their parameters and final metrics,
-// which parameters vary, the per-step histories and the pictures its stages wrote.
+// which parameters vary, the per-step histories, the stage executions the runs share and the
+// pictures its stages wrote.
 
 #include <cstdint>
 #include <map>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 namespace pipeline {
+class StageRegistry;
 class Store;
 }
 
@@ -23,8 +25,30 @@ struct RunData {
   std::string variant;
   std::string error;
   double seconds = 0;
+  double started_at = 0;                  // wall-clock seconds; 0 until it ran
   nlohmann::json params;                  // flat "stage.param" → value
   std::map<std::string, double> finals;   // "stage.metric" → final value
+  std::map<std::string, std::string> stage_keys;  // stage name → the key of its execution
+};
+
+// One stage execution (a row of `stages`) used by some of the study's runs. Runs that share it
+// share its metrics: its curves are one line, not one per run.
+struct StageExecutionData {
+  std::string key;
+  std::string stage;          // its name in the study
+  std::string type;           // its stage type ("pca")
+  std::string status;
+  double duration_s = 0;      // 0 when it never finished
+  double finished_at = 0;
+  std::vector<int64_t> runs;  // numbers of the study's runs that use it, ascending
+};
+
+// What the report knows about a stage's type. `kind` and `step_unit` come from the stage
+// registry (empty when the study was loaded without one, or the type is no longer known).
+struct StageTypeData {
+  std::string type;       // "train"
+  std::string kind;       // StageKindName: "evaluate", "train", ...
+  std::string step_unit;  // StageType::step_unit: "epoch", "iteration", ...
 };
 
 struct HistoryPoint {
@@ -63,10 +87,18 @@ struct StudyData {
   std::map<std::string, std::map<int64_t, std::vector<HistoryPoint>>> histories;
   std::vector<StageFileData> pictures;             // PNG files written by stages
   std::vector<TrialData> trials;                   // search studies only, by number
+  std::vector<StageExecutionData> executions;      // by stage order, then first run
+  std::map<std::string, StageTypeData> stage_types;  // stage name → its type
 };
 
-// Throws StoreError if the study does not exist (naming the known studies).
-StudyData LoadStudyData(Store& store, const std::string& study);
+// Throws StoreError if the study does not exist (naming the known studies). With a registry,
+// stage_types also hold each type's kind and step unit.
+StudyData LoadStudyData(Store& store, const std::string& study,
+                        const StageRegistry* registry = nullptr);
+
+// What the steps of a per-step metric ("model.train_loss") count, as its stage type declares
+// ("epoch"); "step" when undeclared.
+std::string StepUnit(const StudyData& study, const std::string& metric);
 
 // "pca.components=16 kmeans.k=10" for the swept params of a run ("run N" if none vary).
 std::string RunLabel(const StudyData& study, const RunData& run);

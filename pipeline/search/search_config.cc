@@ -147,16 +147,6 @@ void CheckKeys(const Study& study, const YAML::Node& map, const std::vector<std:
 }
 
 // minimize for losses and distances, maximize for accuracies and scores; else the user says.
-std::optional<Direction> DirectionFromName(const std::string& metric) {
-  for (const char* word : {"loss", "error", "nll", "distance", "fid", "kl", "bic", "aic"}) {
-    if (metric.find(word) != std::string::npos) return Direction::kMinimize;
-  }
-  for (const char* word : {"accuracy", "score", "f1", "ari", "nmi", "auc", "likelihood"}) {
-    if (metric.find(word) != std::string::npos) return Direction::kMaximize;
-  }
-  return std::nullopt;
-}
-
 PrunerConfig ParsePruner(const Study& study, const YAML::Node& node, const SearchConfig& config) {
   PrunerConfig pruner;
   if (node.IsScalar() && (node.Scalar() == "none" || node.Scalar() == "null")) return pruner;
@@ -242,6 +232,16 @@ YAML::Node Substitute(const YAML::Node& node, const std::vector<Json>& values, s
 }
 
 }  // namespace
+
+std::optional<Direction> DirectionFromName(const std::string& metric) {
+  for (const char* word : {"loss", "error", "nll", "distance", "fid", "kl", "bic", "aic"}) {
+    if (metric.find(word) != std::string::npos) return Direction::kMinimize;
+  }
+  for (const char* word : {"accuracy", "score", "f1", "ari", "nmi", "auc", "likelihood"}) {
+    if (metric.find(word) != std::string::npos) return Direction::kMaximize;
+  }
+  return std::nullopt;
+}
 
 bool HasDistributions(const Study& study) {
   bool found = false;

@@ -51,6 +51,10 @@ struct SearchConfig {
   std::string objective() const { return objective_stage + "." + objective_metric; }
 };
 
+// The direction a metric's name implies ("val_loss": minimize, "accuracy": maximize), or
+// nullopt when the name does not say. `metric` is the name without its stage.
+std::optional<Direction> DirectionFromName(const std::string& metric);
+
 // Whether the study's values hold any distribution (they then need a random or tpe search).
 bool HasDistributions(const Study& study);
 

@@ -109,6 +109,7 @@ std::vector<StageType> TestStages() {
   curve.kind = StageKind::kTrain;
   curve.help = "a learning curve whose height depends on x and width";
   curve.min_inputs = curve.max_inputs = 1;
+  curve.step_unit = "epoch";
   curve.params = {ParamSpec::Float("x", 0.5, "where on the curve"),
                   ParamSpec::Int("width", 1, "a whole-number knob").Min(1),
                   ParamSpec::Int("epochs", 9, "steps").Min(1),
