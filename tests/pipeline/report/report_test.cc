@@ -203,8 +203,9 @@ TEST_CASE("learning curves: runs sharing a stage draw one line named after all o
     run.variant = number == 1 ? "mlp" : "dcgan";
     run.params = {{"variant", run.variant},
                   {"g.layers", nlohmann::json::array({{{"type", "linear"}, {"out", number}}})}};
+    // vae is one execution shared by both runs (the same curve); g is one per run.
+    run.stage_keys = {{"vae", "vae-key"}, {"g", "g-key-" + std::to_string(number)}};
     data.runs.push_back(run);
-    // vae is shared (the same curve in both runs); g differs.
     data.histories["vae.train_loss"][number] = {{1, 300.0}, {2, 250.0}};
     data.histories["g.train_d_loss"][number] = {{1, 1.0 * number}, {2, 0.5 * number}};
     data.histories["g.lr"][number] = {{1, 0.1}, {2, 0.1}};
@@ -217,6 +218,7 @@ TEST_CASE("learning curves: runs sharing a stage draw one line named after all o
                                 [](const auto& f) { return f.title.find("vae.") == 0; });
   REQUIRE(vae != figures.end());
   CHECK(Count(vae->svg, "<polyline") == 1);              // the shared curve, once
+  CHECK(vae->svg.find(">runs 1, 2<") != std::string::npos);  // nothing swept is shared
   CHECK(Count(svgs, "<polyline") == 3);                  // and g's two runs
   CHECK(svgs.find(">mlp<") != std::string::npos);        // g: one line per run
   CHECK(svgs.find(">dcgan<") != std::string::npos);
