@@ -217,7 +217,9 @@ std::string Heatmap(const HeatmapSpec& spec) {
     }
   }
   const double left = 110, top = 44;
-  const int width = static_cast<int>(left + spec.cell * columns + 30);
+  // Wide enough for the title (about 8 px a character at 14 px bold) when the grid is small.
+  const double title_width = 8.0 * static_cast<double>(spec.title.size()) + 20;
+  const int width = static_cast<int>(std::max(left + spec.cell * columns + 30, title_width));
   const int height = static_cast<int>(top + spec.cell * rows + 56);
   SvgWriter svg(width, height);
   svg.Text(width / 2.0, 22, spec.title, SvgWriter::Anchor::kMiddle, 14, "#111", 0, true);
@@ -234,8 +236,11 @@ std::string Heatmap(const HeatmapSpec& spec) {
         continue;
       }
       const double t = high > low ? (v - low) / (high - low) : 0.5;
+      // Three significant digits, but thousands in full ("54081", not "5.41e+04": a cell
+      // holds six digits better than an exponent).
       char text[32];
-      std::snprintf(text, sizeof text, "%.3g", v);
+      std::snprintf(text, sizeof text, std::abs(v) >= 1000 && std::abs(v) < 1e6 ? "%.0f" : "%.3g",
+                    v);
       svg.Rect(x, y, spec.cell, spec.cell, SequentialColor(t), "white", text);
       if (spec.numbers) {
         svg.Text(x + spec.cell / 2.0, y + spec.cell / 2.0 + 4, text, SvgWriter::Anchor::kMiddle,

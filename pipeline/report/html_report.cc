@@ -42,6 +42,7 @@ th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; white-spac
 th { background: #f0f3f6; cursor: pointer; position: sticky; top: 0; }
 th.sorted-asc::after { content: " \25B2"; } th.sorted-desc::after { content: " \25BC"; }
 td.text { text-align: left; }
+tr.best td { font-weight: bold; background: #eaf5ea; }
 tr.failed td { background: #fdecea; } tr.skipped td, tr.interrupted td { background: #fff8e1; }
 .constant { font-size: 13px; color: #444; }
 details { margin: 12px 0; } summary { cursor: pointer; font-weight: bold; margin: 8px 0; }
@@ -249,11 +250,23 @@ std::string ChartSections(const StudyData& study) {
   }
   const std::string diagnostic = FigureGrid(figures, FigureSection::kDiagnostic);
   if (!diagnostic.empty()) {
+    // Say what is folded: the metrics' names, the first few.
+    std::vector<std::string> metrics;
     size_t count = 0;
-    for (const Figure& figure : figures) count += figure.section == FigureSection::kDiagnostic;
-    html += "<section id=\"diagnostics\">\n<details><summary>Diagnostics (" +
-            std::to_string(count) + " charts: learning rate, time and throughput, the other "
-            "stages' curves and metrics)</summary>\n" + diagnostic + "</details>\n</section>\n";
+    for (const Figure& figure : figures) {
+      if (figure.section != FigureSection::kDiagnostic) continue;
+      ++count;
+      const std::string metric = figure.title.substr(0, figure.title.find(' '));
+      if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) {
+        metrics.push_back(metric);
+      }
+    }
+    std::string names;
+    for (size_t i = 0; i < metrics.size() && i < 5; ++i) names += (i ? ", " : "") + metrics[i];
+    if (metrics.size() > 5) names += ", ...";
+    html += "<section id=\"diagnostics\">\n<details><summary>Diagnostics: " +
+            std::to_string(count) + " more chart" + (count == 1 ? "" : "s") + " (" +
+            EscapeXml(names) + ")</summary>\n" + diagnostic + "</details>\n</section>\n";
   }
   return html;
 }

@@ -129,8 +129,11 @@ std::string RunsSection(const StudyData& study) {
   for (const std::string& key : columns.params) html += "<th>" + EscapeXml(key) + "</th>";
   for (const std::string& m : columns.headline) html += "<th>" + EscapeXml(m) + "</th>";
   html += "<th>seconds</th></tr></thead><tbody>\n";
+  const std::optional<Headline> headline = FindHeadline(study);
   for (const RunData& run : study.runs) {
-    html += "<tr class=\"" + EscapeXml(run.status) + "\">" +
+    const bool best = headline && headline->best->number == run.number;
+    html += "<tr class=\"" + EscapeXml(run.status) + (best ? " best" : "") + "\"" +
+            (best ? " title=\"the best run by the objective\"" : "") + ">" +
             Cell(std::to_string(run.number), std::to_string(run.number), false) +
             Cell(run.status, run.status, true);
     auto trial = sampled.find(run.number);

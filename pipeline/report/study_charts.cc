@@ -204,7 +204,10 @@ void AddMetricVsParameter(const StudyData& study, const std::vector<std::string>
     for (const std::string& param : factors) {
       if (figures.size() >= max) return;
       // Group runs by the other factors; within a group, by this parameter's value.
-      std::map<std::string, std::map<double, std::vector<double>>> groups;
+      // Keyed by the other factors' values, so lines come in their order (8, 16, 64; not as
+      // text, 16, 64, 8); each with its label.
+      std::map<std::vector<nlohmann::json>, std::map<double, std::vector<double>>> groups;
+      std::map<std::vector<nlohmann::json>, std::string> labels;
       bool numeric = true, whole = true;
       for (const RunData& run : study.runs) {
         auto value = run.finals.find(metric);
@@ -213,21 +216,24 @@ void AddMetricVsParameter(const StudyData& study, const std::vector<std::string>
           numeric = false;
           break;
         }
-        std::string group;
+        std::vector<nlohmann::json> group;
+        std::string label;
         for (const std::string& other : factors) {
           if (other != param && run.params.contains(other)) {
-            group += (group.empty() ? "" : " ") + other + "=" + ValueText(run.params[other]);
+            group.push_back(run.params[other]);
+            label += (label.empty() ? "" : " ") + other + "=" + ValueText(run.params[other]);
           }
         }
         whole = whole && run.params[param].is_number_integer();
         groups[group][run.params[param].get<double>()].push_back(value->second);
+        labels[group] = label;
       }
       if (!numeric || groups.empty() || groups.size() > kMaxLinesPerChart) continue;
       std::vector<Series> series;
       double low = INFINITY, high = -INFINITY;
       for (const auto& [group, points] : groups) {
         Series s;
-        s.label = group.empty() ? metric : group;
+        s.label = labels[group].empty() ? metric : labels[group];
         s.markers = true;
         for (const auto& [x, ys] : points) {
           double mean = 0, var = 0;

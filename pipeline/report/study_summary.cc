@@ -95,8 +95,7 @@ std::optional<Objective> StudyObjective(const StudyData& study) {
   const std::string& metric = varying != candidates.end() ? *varying : candidates.front();
   const std::optional<Direction> direction = DirectionFromName(metric.substr(metric.find('.') + 1));
   return Objective{metric, direction.value_or(Direction::kMaximize) == Direction::kMaximize,
-                   "the first varying metric of an evaluating stage; a study names its own "
-                   "with search: {objective: STAGE.METRIC, direction: ...}"};
+                   "the first varying metric of the evaluating stages"};
 }
 
 std::optional<Headline> FindHeadline(const StudyData& study) {
@@ -226,7 +225,12 @@ std::string SummarySection(const StudyData& study) {
             (headline->compared == 1 ? "" : "s") + ".</p>\n";
     if (!params.empty()) html += "<p class=\"params\">Its parameters: " + params + ".</p>\n";
     html += "<p class=\"sub\">Objective: " + EscapeXml(o.metric) + ", " +
-            (o.maximize ? "higher" : "lower") + " is better (" + EscapeXml(o.source) + ").</p>\n";
+            (o.maximize ? "higher" : "lower") + " is better (" + EscapeXml(o.source) + ")." +
+            (o.source == "search.objective"
+                 ? ""
+                 : " A study names its own with <code>search: {objective: STAGE.METRIC, "
+                   "direction: maximize}</code>.") +
+            "</p>\n";
   } else {
     html += "<p class=\"sub\">No headline: the study names no objective and has no evaluating "
             "stage. Name one with <code>search: {objective: STAGE.METRIC, direction: "
