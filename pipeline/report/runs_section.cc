@@ -131,7 +131,7 @@ std::string RunsSection(const StudyData& study) {
   html += "<th>seconds</th></tr></thead><tbody>\n";
   const std::optional<Headline> headline = FindHeadline(study);
   for (const RunData& run : study.runs) {
-    const bool best = headline && headline->best->number == run.number;
+    const bool best = headline && headline->compared > 1 && headline->best->number == run.number;
     html += "<tr class=\"" + EscapeXml(run.status) + (best ? " best" : "") + "\"" +
             (best ? " title=\"the best run by the objective\"" : "") + ">" +
             Cell(std::to_string(run.number), std::to_string(run.number), false) +
@@ -156,12 +156,21 @@ std::string RunsSection(const StudyData& study) {
       html += " (the first " + std::to_string(shown) + " shown; <code>pipeline show RUN</code> "
               "has all)";
     }
-    html += "</summary>\n<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th>run</th>";
-    for (const std::string& m : others) html += "<th>" + EscapeXml(m) + "</th>";
-    html += "</tr></thead><tbody>\n";
-    for (const RunData& run : study.runs) {
-      html += "<tr>" + Cell(std::to_string(run.number), std::to_string(run.number), false) +
-              MetricCells(run, others) + "</tr>\n";
+    html += "</summary>\n<div class=\"scroll\"><table class=\"sortable\"><thead><tr>";
+    if (study.runs.size() == 1) {
+      // One run: a row per metric reads better than one row forty columns wide.
+      html += "<th>metric</th><th>value</th></tr></thead><tbody>\n";
+      for (const std::string& m : others) {
+        html += "<tr>" + Cell(m, m, true) + MetricCells(study.runs.front(), {m}) + "</tr>\n";
+      }
+    } else {
+      html += "<th>run</th>";
+      for (const std::string& m : others) html += "<th>" + EscapeXml(m) + "</th>";
+      html += "</tr></thead><tbody>\n";
+      for (const RunData& run : study.runs) {
+        html += "<tr>" + Cell(std::to_string(run.number), std::to_string(run.number), false) +
+                MetricCells(run, others) + "</tr>\n";
+      }
     }
     html += "</tbody></table></div></details>\n";
   }

@@ -114,19 +114,25 @@ void AddLearningCurves(const StudyData& study, const std::optional<Objective>& o
     // One legend row is kept for them.
     const size_t max_lines = study.trials.empty() ? kMaxLinesPerChart : kMaxLinesPerChart - 1;
     size_t color = 0;
-    for (const std::vector<const RunData*>& group : RunsByExecution(study, stage)) {
+    const std::vector<std::vector<const RunData*>> groups = RunsByExecution(study, stage);
+    for (const std::vector<const RunData*>& group : groups) {
       const RunData& run = *group.front();
       const bool stopped = std::all_of(group.begin(), group.end(),
                                        [](const RunData* r) { return r->status == "pruned"; });
       if (color >= max_lines && !stopped) continue;
-      const std::string label = GroupLabel(study, group);
+      // One line (or one pair) needs no run in its legend.
+      const std::string label = groups.size() == 1 ? "" : GroupLabel(study, group);
       auto add = [&](const std::string& key, bool dashed) {
         auto it = study.histories.find(key);
         if (it == study.histories.end()) return;
         auto points = it->second.find(run.number);
         if (points == it->second.end()) return;
         Series s;
-        s.label = label + (paired ? (dashed ? " (val)" : " (train)") : "");
+        if (label.empty()) {
+          s.label = paired ? (dashed ? "validation" : "train") : name;
+        } else {
+          s.label = label + (paired ? (dashed ? " (val)" : " (train)") : "");
+        }
         s.dashed = dashed;
         s.color = static_cast<int>(color);
         for (const HistoryPoint& p : points->second) {
@@ -167,7 +173,10 @@ void AddLearningCurves(const StudyData& study, const std::optional<Objective>& o
         paired ? stage + "." + (name.rfind("train_", 0) == 0 ? name.substr(6) : name.substr(4)) +
                      " (train solid, validation dashed)"
                : MetricTitle(metric);
-    ChartSpec spec{title, StepUnit(study, metric), name};
+    // A pair's y axis is what both measure ("loss"), not the train curve's name.
+    const std::string y_label =
+        paired ? (name.rfind("train_", 0) == 0 ? name.substr(6) : name.substr(4)) : name;
+    ChartSpec spec{title, StepUnit(study, metric), y_label};
     spec.x_whole_numbers = true;
     const bool key = IsKeyCurve(metric, objective) || (paired && IsKeyCurve(partner, objective));
     figures.push_back({title, plot::LineChart(spec, series, markers),

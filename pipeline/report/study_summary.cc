@@ -140,11 +140,18 @@ std::vector<std::string> HeadlineMetrics(const StudyData& study,
   for (const std::string& metric : study.metric_names) {
     if (kind_of(stage_of(metric)) == "evaluate") add(metric);
   }
+  // Then the trainers' losses and accuracies (the objective's stage counts as one when it is not
+  // evaluating: a search's model.val_accuracy), validation before training.
   const std::string objective_stage = stage_of(objective->metric);
-  if (kind_of(objective_stage) != "evaluate") {
+  auto trains = [&](const std::string& stage) {
+    const std::string kind = kind_of(stage);
+    return kind == "train" || (stage == objective_stage && kind != "evaluate");
+  };
+  for (const char* prefix : {"val_", "train_"}) {
     for (const std::string& metric : study.metric_names) {
-      if (stage_of(metric) != objective_stage) continue;
-      if (metric.find("loss") != std::string::npos || metric.find("accuracy") != std::string::npos) {
+      const std::string name = metric.substr(metric.find('.') + 1);
+      if (!trains(stage_of(metric)) || name.rfind(prefix, 0) != 0) continue;
+      if (name.find("loss") != std::string::npos || name.find("accuracy") != std::string::npos) {
         add(metric);
       }
     }
@@ -216,13 +223,17 @@ std::string SummarySection(const StudyData& study) {
     for (const TrialData& t : study.trials) {
       if (t.run_number == best.number) trial = " (trial " + std::to_string(t.number) + ")";
     }
-    html += "<p class=\"headline\" id=\"headline\">Best run: <b>run " +
+    // With one finished run there is nothing to be best among, and its median is itself.
+    const bool alone = headline->compared == 1;
+    html += "<p class=\"headline\" id=\"headline\">" +
+            std::string(alone ? "The finished run: " : "Best run: ") + "<b>run " +
             std::to_string(best.number) + "</b>" + trial + " <span class=\"sub\">(id " +
             std::to_string(best.id) + ", <code>pipeline show " + std::to_string(best.id) +
             "</code>)</span> with " + EscapeXml(o.metric) + " = <b>" + Number(headline->value) +
-            "</b>, against a median of " + Number(headline->median) + " over " +
-            std::to_string(headline->compared) + " finished run" +
-            (headline->compared == 1 ? "" : "s") + ".</p>\n";
+            "</b>" +
+            (alone ? "" : ", against a median of " + Number(headline->median) + " over " +
+                              std::to_string(headline->compared) + " finished runs") +
+            ".</p>\n";
     if (!params.empty()) html += "<p class=\"params\">Its parameters: " + params + ".</p>\n";
     html += "<p class=\"sub\">Objective: " + EscapeXml(o.metric) + ", " +
             (o.maximize ? "higher" : "lower") + " is better (" + EscapeXml(o.source) + ")." +
@@ -252,9 +263,13 @@ std::string SummarySection(const StudyData& study) {
   const ComputeSummary c = SummarizeCompute(study);
   if (c.executions > 0) {
     html += "<p id=\"compute\">Compute: " + Duration(c.computed_s) + " in " +
-            std::to_string(c.executions - c.cached) + " stage executions. Sharing saved " +
-            Duration(c.shared_saved_s) + " (" + std::to_string(c.uses) + " stage uses by runs, " +
-            std::to_string(c.executions) + " distinct)";
+            std::to_string(c.executions - c.cached) + " stage executions. ";
+    if (c.uses > c.executions) {
+      html += "Sharing saved " + Duration(c.shared_saved_s) + " (" + std::to_string(c.uses) +
+              " stage uses by runs, " + std::to_string(c.executions) + " distinct)";
+    } else {
+      html += "No stage was shared between runs";
+    }
     if (c.cached > 0) {
       html += "; the cache saved " + Duration(c.cached_saved_s) + " (" +
               std::to_string(c.cached) + " executions computed before this study's runs)";

@@ -41,9 +41,9 @@ struct Headline {
 std::optional<Headline> FindHeadline(const StudyData& study);
 
 // The final metrics a reader looks at first: the objective, then the other metrics of the
-// evaluating stages, then (when the objective belongs to another stage, a trainer) its stage's
-// losses and accuracies; only those that vary, unless the study has a single run. At most `max`;
-// empty without an objective.
+// evaluating stages, then the trainers' validation and training losses and accuracies
+// (val_loss, train_accuracy); only those that vary, unless the study has a single run. At most
+// `max`; empty without an objective.
 std::vector<std::string> HeadlineMetrics(const StudyData& study,
                                          const std::optional<Objective>& objective,
                                          size_t max = 8);
