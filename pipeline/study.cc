@@ -48,7 +48,38 @@ void CheckName(const Study& study, const std::string& name, const std::string& w
 }
 
 const std::vector<std::string> kTopLevelKeys = {"study", "description", "seed", "stages", "zip",
-                                                "variants", "search", "launcher"};
+                                                "variants", "search", "objective", "launcher"};
+
+// `objective: stage.metric` or `objective: {metric: stage.metric, direction: ...}`; the stage is
+// checked once all stages are known.
+void ParseObjective(Study& study, const YAML::Node& node, SourceMark mark) {
+  const char* kShape =
+      "`objective` is stage.metric or {metric: stage.metric, direction: maximize | minimize}";
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.as<std::string>();
+      if (key != "metric" && key != "direction") {
+        Fail(study, std::string(kShape) + "; unknown key '" + key + "'",
+             ToMark(it->first.Mark()), "objective." + key);
+      }
+    }
+    if (const YAML::Node direction = node["direction"]) {
+      study.objective_direction = direction.IsScalar() ? direction.Scalar() : "";
+      if (study.objective_direction != "maximize" && study.objective_direction != "minimize") {
+        Fail(study, "direction is maximize or minimize", ToMark(direction.Mark()),
+             "objective.direction");
+      }
+    }
+  }
+  // (Assigning one YAML::Node to another would write into the first: pick, do not reassign.)
+  const YAML::Node metric = node.IsMap() ? node["metric"] : node;
+  const std::string text = metric && metric.IsScalar() ? metric.Scalar() : "";
+  const size_t dot = text.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == text.size()) {
+    Fail(study, std::string(kShape) + ", e.g. gmm.bic", mark, "objective");
+  }
+  study.objective = text;
+}
 
 // The entries of a stage's map with YAML merge keys expanded (`<<: *anchor` or a list of
 // anchors): the map's own keys win over merged ones, and earlier merged maps over later ones,
@@ -250,6 +281,7 @@ Study ParseStudy(const std::string& text, const std::string& file_name) {
                       file_name, 1, 1);
   }
   std::set<std::string> seen;
+  SourceMark objective_mark;
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.as<std::string>();
     const SourceMark mark = ToMark(it->first.Mark());
@@ -280,6 +312,9 @@ Study ParseStudy(const std::string& text, const std::string& file_name) {
       ParseZip(study, it->second);
     } else if (key == "variants") {
       ParseVariants(study, it->second);
+    } else if (key == "objective") {
+      ParseObjective(study, it->second, mark);
+      objective_mark = mark;
     } else if (key == "search") {
       if (!it->second.IsMap()) {
         Fail(study, "`search` is a map: {strategy: random | tpe, trials: N, objective: "
@@ -297,12 +332,24 @@ Study ParseStudy(const std::string& text, const std::string& file_name) {
       const std::string hint = NearestName(key, kTopLevelKeys);
       Fail(study,
            "unknown top-level key" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-               "; valid keys: study, description, seed, stages, zip, variants, search, launcher",
+               "; valid keys: study, description, seed, stages, zip, variants, search, "
+               "objective, launcher",
            mark, key);
     }
   }
   if (study.stages.empty()) {
     throw ConfigError("the study has no `stages:`", file_name, 1, 1, "stages");
+  }
+  if (!study.objective.empty()) {
+    const std::string stage = study.objective.substr(0, study.objective.find('.'));
+    if (!study.FindStage(stage)) {
+      std::vector<std::string> names;
+      for (const StageDecl& s : study.stages) names.push_back(s.name);
+      const std::string hint = NearestName(stage, names);
+      Fail(study, "the objective names no stage '" + stage + "'" +
+                      (hint.empty() ? "" : " (did you mean '" + hint + "'?)"),
+           objective_mark, "objective");
+    }
   }
   return study;
 }

@@ -78,6 +78,12 @@ struct Study {
   SourceMark search_mark;
   // The `launcher:` block (a map), or null: defaults for `pipeline submit` (launcher_config.h).
   YAML::Node launcher;
+  // The metric the study is judged by when it has no search, `objective: stage.metric` or
+  // `objective: {metric: stage.metric, direction: maximize | minimize}`: the report's headline
+  // is the best run by it. Empty when not given; the stage is checked to exist. The direction
+  // is "" when not given (the metric's name then says it, as for a search).
+  std::string objective;
+  std::string objective_direction;
 
   const StageDecl* FindStage(const std::string& stage) const;
   StageDecl* FindStage(const std::string& stage);

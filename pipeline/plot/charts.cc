@@ -135,12 +135,19 @@ std::string LineChart(const ChartSpec& spec, const std::vector<Series>& series,
       svg.Text(x + 3, kTop + 12, m.label, SvgWriter::Anchor::kStart, 10, PaletteColor(m.color));
     }
   }
-  // Context series (behind) first, so the others are drawn over them.
+  // Context series (behind) first, so the others are drawn over them; among those, longer
+  // series before shorter ones, so a curve that is the start of another (a PCA's 8 ratios and
+  // the first 8 of a 64-component PCA) stays visible on top of it.
   std::vector<size_t> order;
   for (const bool behind : {true, false}) {
+    std::vector<size_t> group;
     for (size_t k = 0; k < series.size(); ++k) {
-      if (series[k].behind == behind) order.push_back(k);
+      if (series[k].behind == behind) group.push_back(k);
     }
+    std::stable_sort(group.begin(), group.end(), [&](size_t a, size_t b) {
+      return series[a].x.size() > series[b].x.size();
+    });
+    order.insert(order.end(), group.begin(), group.end());
   }
   for (const size_t k : order) {
     const Series& s = series[k];

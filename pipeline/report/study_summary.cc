@@ -39,12 +39,22 @@ std::string Duration(double seconds) {
   return buf;
 }
 
-std::optional<Objective> SearchObjective(const StudyData& study) {
+// The objective the study file names: its search's, else its own `objective:`.
+std::optional<Objective> DeclaredObjective(const StudyData& study) {
   if (study.text.empty()) return std::nullopt;
   try {
-    if (auto config = ParseSearchConfig(ParseStudy(study.text, study.file))) {
+    const Study parsed = ParseStudy(study.text, study.file);
+    if (auto config = ParseSearchConfig(parsed)) {
       return Objective{config->objective(), config->direction == Direction::kMaximize,
                        "search.objective"};
+    }
+    if (!parsed.objective.empty()) {
+      const bool maximize =
+          parsed.objective_direction.empty()
+              ? DirectionFromName(parsed.objective.substr(parsed.objective.find('.') + 1))
+                        .value_or(Direction::kMaximize) == Direction::kMaximize
+              : parsed.objective_direction == "maximize";
+      return Objective{parsed.objective, maximize, "the study's objective"};
     }
   } catch (const ConfigError&) {
     // The stored text is what ran; a pipeline that now reads it differently falls back below.
@@ -79,7 +89,7 @@ std::optional<double> ObjectiveValue(const StudyData& study, const RunData& run,
 }  // namespace
 
 std::optional<Objective> StudyObjective(const StudyData& study) {
-  if (auto objective = SearchObjective(study)) return objective;
+  if (auto objective = DeclaredObjective(study)) return objective;
   // The evaluating stages' metrics in stage order: the first that varies says which run is
   // best; in a single run (or when none varies) the first of them stands.
   std::vector<std::string> candidates;
@@ -237,14 +247,14 @@ std::string SummarySection(const StudyData& study) {
     if (!params.empty()) html += "<p class=\"params\">Its parameters: " + params + ".</p>\n";
     html += "<p class=\"sub\">Objective: " + EscapeXml(o.metric) + ", " +
             (o.maximize ? "higher" : "lower") + " is better (" + EscapeXml(o.source) + ")." +
-            (o.source == "search.objective"
+            (o.source == "search.objective" || o.source == "the study's objective"
                  ? ""
-                 : " A study names its own with <code>search: {objective: STAGE.METRIC, "
+                 : " A study names its own with <code>objective: {metric: STAGE.METRIC, "
                    "direction: maximize}</code>.") +
             "</p>\n";
   } else {
     html += "<p class=\"sub\">No headline: the study names no objective and has no evaluating "
-            "stage. Name one with <code>search: {objective: STAGE.METRIC, direction: "
+            "stage. Name one with <code>objective: {metric: STAGE.METRIC, direction: "
             "minimize}</code>.</p>\n";
   }
 

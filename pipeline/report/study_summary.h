@@ -3,10 +3,10 @@
 // objective), the best run by it against the median run, how many runs ended in each state, and
 // how much stage time was computed, shared between runs and taken from the cache.
 //
-// The objective is, in order: the `search.objective` of a study with a `search:` block (a grid
-// study may carry one just to name its objective: `search: {objective: gmm.bic, direction:
-// minimize}`); otherwise the first varying final metric of the first evaluating stage (kind
-// evaluate: evaluate, cluster_eval, ...), whose direction follows its name as a search's would
+// The objective is, in order: the `search.objective` of a study with a `search:` block; the
+// study's own `objective:` (`objective: {metric: gmm.bic, direction: minimize}`); otherwise the
+// first varying final metric of the evaluating stages (kind evaluate: evaluate, cluster_eval,
+// ...). Without a stated direction the metric's name says it, as for a search
 // (DirectionFromName; maximize when the name does not say).
 // A study with neither has no objective and no headline.
 

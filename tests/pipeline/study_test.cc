@@ -55,6 +55,26 @@ TEST_CASE("an unknown top-level key suggests the nearest valid one", "[study]") 
   CHECK(std::string(e.what()).find("did you mean 'variants'") != std::string::npos);
 }
 
+TEST_CASE("a study names its objective as stage.metric, with or without a direction", "[study]") {
+  const auto plain = ParseStudy("objective: gmm.bic\nstages:\n  gmm: {type: constant}\n", "s.yaml");
+  CHECK(plain.objective == "gmm.bic");
+  CHECK(plain.objective_direction.empty());
+  const auto full = ParseStudy(
+      "stages:\n  gmm: {type: constant}\nobjective: {metric: gmm.aic, direction: minimize}\n",
+      "s.yaml");
+  CHECK(full.objective == "gmm.aic");
+  CHECK(full.objective_direction == "minimize");
+  CHECK(ParseStudy("stages:\n  a: {type: constant}\n", "s.yaml").objective.empty());
+
+  const ConfigError unknown = ParseError("objective: gnm.bic\nstages:\n  gmm: {type: constant}\n");
+  CHECK(unknown.line() == 1);
+  CHECK(std::string(unknown.what()).find("did you mean 'gmm'") != std::string::npos);
+  CHECK(std::string(ParseError("objective: bic\nstages:\n  gmm: {type: constant}\n").what())
+            .find("stage.metric") != std::string::npos);
+  CHECK(ParseError("objective: {metric: gmm.bic, direction: lower}\nstages:\n  gmm: {type: "
+                   "constant}\n").key_path() == "objective.direction");
+}
+
 TEST_CASE("an input naming a later or unknown stage is an error at that stage", "[study]") {
   const ConfigError e = ParseError(
       "stages:\n  data: {type: constant}\n  plus: {type: add, input: dat}\n");

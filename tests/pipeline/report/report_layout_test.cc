@@ -197,6 +197,23 @@ TEST_CASE("the headline is the best finished run by the objective, in its direct
     CHECK(headline->best->number == 2);  // 1000 / 10 + 8 is the lowest inertia
     CHECK(headline->value == Approx(108));
   }
+  SECTION("a study's own objective comes before the evaluating stages") {
+    data.text =
+        "study: quick\nobjective: {metric: kmeans.inertia, direction: minimize}\nstages:\n"
+        "  data: {type: idx_loader}\n  kmeans: {type: kmeans}\n";
+    auto headline = pipeline::report::FindHeadline(data);
+    REQUIRE(headline);
+    CHECK(headline->objective.metric == "kmeans.inertia");
+    CHECK_FALSE(headline->objective.maximize);
+    CHECK(headline->best->number == 2);
+    // Without a direction, the name says it: nmi is maximized.
+    data.text = "study: quick\nobjective: score.nmi\nstages:\n  score: {type: cluster_eval}\n";
+    headline = pipeline::report::FindHeadline(data);
+    REQUIRE(headline);
+    CHECK(headline->objective.metric == "score.nmi");
+    CHECK(headline->objective.maximize);
+    CHECK(headline->best->number == 4);
+  }
   SECTION("an evaluating stage's error rate is minimized") {
     data.metric_names = {"data.examples", "score.error_rate"};
     for (RunData& run : data.runs) run.finals["score.error_rate"] = 1 - run.finals["score.accuracy"];
