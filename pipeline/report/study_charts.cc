@@ -327,15 +327,27 @@ std::vector<Figure> BuildFigures(const StudyData& study, size_t max_figures) {
   // outcome); the other outcomes are diagnostics.
   std::vector<std::string> effects, diagnostics;
   const std::vector<std::string> outcomes = OutcomeMetrics(study);
+  auto is_effect = [&](const std::string& metric) {
+    return std::find(effects.begin(), effects.end(), metric) != effects.end();
+  };
   for (const std::string& metric : HeadlineMetrics(study, objective)) {
     if (std::find(outcomes.begin(), outcomes.end(), metric) != outcomes.end()) {
       effects.push_back(metric);
     }
   }
+  // The objective's stage says more about it (S6: NLL beside BIC, both against K).
+  if (objective) {
+    const std::string stage = objective->metric.substr(0, objective->metric.find('.') + 1);
+    for (const std::string& metric : outcomes) {
+      if (metric.compare(0, stage.size(), stage) == 0 && !is_effect(metric)) {
+        effects.push_back(metric);
+      }
+    }
+  }
   for (const std::string& metric : outcomes) {
     if (!objective) {
       effects.push_back(metric);
-    } else if (std::find(effects.begin(), effects.end(), metric) == effects.end()) {
+    } else if (!is_effect(metric)) {
       diagnostics.push_back(metric);
     }
   }

@@ -1,8 +1,8 @@
 #pragma once
 // The pictures of a study, chosen from what its runs recorded, each in one of three sections:
 //   - key: the objective's curve and the losses and accuracies, first;
-//   - effect: the headline metrics (study_summary.h) against the parameters, the objective
-//     first;
+//   - effect: the headline metrics (study_summary.h) and the other outcomes of the objective's
+//     stage against the parameters, the objective first;
 //   - diagnostic: everything else (learning rate, time per epoch, throughput, a PCA's explained
 //     variance, k-means inertia, and the other metrics against the parameters).
 // The kinds of chart:
