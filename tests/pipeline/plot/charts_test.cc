@@ -82,3 +82,28 @@ TEST_CASE("a scatter plot colours points by label and names the classes", "[char
   CHECK(Count(svg, PaletteColor(1)) >= 3);  // two points and the legend entry
   CHECK(svg.find(">trouser</text>") != std::string::npos);
 }
+
+TEST_CASE("a curve that is the start of a longer one is drawn on top of it", "[charts]") {
+  // A PCA's 3 ratios are the first 3 of a 6-component PCA's: drawn after it, so both show.
+  Series shorter{"pca.components=3", {0, 1, 2}, {0.5, 0.3, 0.1}};
+  Series longer{"pca.components=6", {0, 1, 2, 3, 4, 5}, {0.5, 0.3, 0.1, 0.05, 0.03, 0.02}};
+  const std::string svg = LineChart({"ratios", "component", "ratio"}, {shorter, longer});
+  const size_t first = svg.find("<polyline fill=\"none\" stroke=\"" + PaletteColor(0));
+  const size_t second = svg.find("<polyline fill=\"none\" stroke=\"" + PaletteColor(1));
+  REQUIRE(first != std::string::npos);
+  REQUIRE(second != std::string::npos);
+  CHECK(second < first);
+  // The legend keeps the given order.
+  CHECK(svg.find(">pca.components=3</text>") < svg.find(">pca.components=6</text>"));
+}
+
+TEST_CASE("a whole-number x axis labels epochs 1, 2, 3 without halves", "[charts]") {
+  Series s{"loss", {1, 2, 3}, {1.0, 0.6, 0.4}};
+  ChartSpec spec{"loss", "epoch", "loss"};
+  spec.x_whole_numbers = true;
+  const std::string svg = LineChart(spec, {s});
+  CHECK(svg.find(">1.5</text>") == std::string::npos);
+  CHECK(svg.find(">2</text>") != std::string::npos);
+  spec.x_whole_numbers = false;
+  CHECK(LineChart(spec, {s}).find(">1.5</text>") != std::string::npos);
+}
