@@ -15,7 +15,7 @@ void AddReportCommand(CLI::App& app, CommandContext& context) {
   auto study = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
   CLI::App* report = app.add_subcommand(
-      "report", "Write one self-contained HTML page for a study: grid, runs table, charts, pictures");
+      "report", "Write one self-contained HTML page for a study: summary, charts, runs table, pictures");
   report->add_option("study", *study, "the study name")->required();
   report->add_option("--out", *out, "output file (default: results/<study>-report.html)");
   report->add_option("--db", *db, "results database")->capture_default_str();

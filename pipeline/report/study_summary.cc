@@ -105,7 +105,9 @@ std::optional<Objective> StudyObjective(const StudyData& study) {
   const std::string& metric = varying != candidates.end() ? *varying : candidates.front();
   const std::optional<Direction> direction = DirectionFromName(metric.substr(metric.find('.') + 1));
   return Objective{metric, direction.value_or(Direction::kMaximize) == Direction::kMaximize,
-                   "the first varying metric of the evaluating stages"};
+                   varying != candidates.end()
+                       ? "the first varying metric of the evaluating stages"
+                       : "the first metric of the evaluating stages"};
 }
 
 std::optional<Headline> FindHeadline(const StudyData& study) {
