@@ -14,6 +14,7 @@ namespace pipeline::plot {
 namespace {
 
 constexpr double kLeft = 72, kRight = 20, kTop = 36, kBottom = 52;
+constexpr size_t kLegendChars = 48;  // longer legend labels are cut, with "..."
 
 struct Bounds {
   double low = std::numeric_limits<double>::infinity();
@@ -61,7 +62,7 @@ void DrawLegend(SvgWriter& svg, const ChartSpec& spec, const std::vector<Series>
   const size_t shown = std::min<size_t>(series.size(), 12);
   size_t longest = 0;
   for (size_t i = 0; i < shown; ++i) longest = std::max(longest, series[i].label.size());
-  const double width = 34 + 6.6 * static_cast<double>(std::min<size_t>(longest, 40));
+  const double width = 34 + 6.6 * static_cast<double>(std::min(longest, kLegendChars));
   const double height = 8 + 16.0 * (shown + (series.size() > shown ? 1 : 0));
   const double x = spec.width - kRight - width - 6;
   const double y = spec.legend_below ? spec.height - kBottom - height - 6 : kTop + 6;
@@ -74,7 +75,9 @@ void DrawLegend(SvgWriter& svg, const ChartSpec& spec, const std::vector<Series>
     } else {
       svg.Circle(x + 16, row - 4, 3, color);
     }
-    std::string label = series[i].label.substr(0, 40);
+    // A cut label says so: "lr=0" for "lr=0.001" would be a wrong value.
+    std::string label = series[i].label;
+    if (label.size() > kLegendChars) label = label.substr(0, kLegendChars - 3) + "...";
     svg.Text(x + 30, row, label, SvgWriter::Anchor::kStart, 11);
   }
   if (series.size() > shown) {

@@ -204,16 +204,18 @@ std::string PicturesSection(const StudyData& study, std::vector<std::string>* pr
 // Each swept parameter with its values.
 std::string GridSection(const StudyData& study) {
   std::string html = "<h2 id=\"grid-section\">Grid</h2>\n";
-  if (study.swept.empty()) {
+  const std::vector<std::string> swept = SweptPaths(study);
+  if (swept.empty()) {
     html += "<p>A single configuration (no parameter varies).</p>\n";
   } else {
     html += "<table id=\"grid\"><thead><tr><th>parameter</th><th>values</th></tr></thead><tbody>\n";
-    for (const std::string& key : study.swept) {
+    for (const std::string& key : swept) {
       std::set<std::string> seen;
       std::string values;
       for (const RunData& run : study.runs) {
-        if (!run.params.contains(key)) continue;
-        const std::string v = ValueText(run.params[key]);
+        const nlohmann::json* value = ParamValue(run, key);
+        if (!value) continue;
+        const std::string v = ValueText(*value);
         if (seen.insert(v).second) values += (values.empty() ? "" : ", ") + v;
       }
       html += "<tr><td class=\"text\">" + EscapeXml(key) + "</td><td class=\"text\">" +

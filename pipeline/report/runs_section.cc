@@ -61,10 +61,11 @@ RunsColumns ChooseRunsColumns(const StudyData& study) {
     }
     columns.params.assign(paths.begin(), paths.end());
   } else {
-    for (const std::string& key : study.swept) {
+    const std::vector<std::string> swept = SweptPaths(study);
+    for (const std::string& key : swept) {
       if (key != "seed") columns.params.push_back(key);
     }
-    if (std::find(study.swept.begin(), study.swept.end(), "seed") != study.swept.end()) {
+    if (std::find(swept.begin(), swept.end(), "seed") != swept.end()) {
       columns.params.push_back("seed");
     }
   }
@@ -137,10 +138,15 @@ std::string RunsSection(const StudyData& study) {
             Cell(std::to_string(run.number), std::to_string(run.number), false) +
             Cell(run.status, run.status, true);
     auto trial = sampled.find(run.number);
-    const nlohmann::json& params = trial == sampled.end() ? run.params : *trial->second;
     for (const std::string& key : columns.params) {
-      const std::string v = params.contains(key) ? ValueText(params[key]) : "";
-      html += Cell(v, v, !params.contains(key) || !params[key].is_number());
+      const nlohmann::json* value = nullptr;
+      if (trial == sampled.end()) {
+        value = ParamValue(run, key);
+      } else if (auto it = trial->second->find(key); it != trial->second->end()) {
+        value = &*it;
+      }
+      const std::string v = value ? ValueText(*value) : "";
+      html += Cell(v, v, !value || !value->is_number());
     }
     html += MetricCells(run, columns.headline);
     html += Cell(FormatNumber(run.seconds), FormatNumber(run.seconds), false) + "</tr>\n";

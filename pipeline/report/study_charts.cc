@@ -25,7 +25,7 @@ std::string MetricTitle(const std::string& key) { return key; }
 // The swept parameters other than the seed.
 std::vector<std::string> Factors(const StudyData& study) {
   std::vector<std::string> out;
-  for (const std::string& key : study.swept) {
+  for (const std::string& key : SweptPaths(study)) {
     if (key != "seed") out.push_back(key);
   }
   return out;
@@ -68,12 +68,14 @@ std::string GroupLabel(const StudyData& study, const std::vector<const RunData*>
                            std::all_of(runs.begin(), runs.end(),
                                        [&](const RunData* r) { return r->variant == variant; });
   if (one_variant) label = variant;
-  for (const std::string& key : study.swept) {
-    if (key == "variant" || !runs.front()->params.contains(key)) continue;
-    const nlohmann::json& value = runs.front()->params[key];
+  for (const std::string& key : SweptPaths(study)) {
+    const nlohmann::json* found = ParamValue(*runs.front(), key);
+    if (key == "variant" || !found) continue;
+    const nlohmann::json& value = *found;
     if (one_variant && (value.is_object() || value.is_array())) continue;
     const bool shared = std::all_of(runs.begin(), runs.end(), [&](const RunData* r) {
-      return r->params.contains(key) && r->params[key] == value;
+      const nlohmann::json* other = ParamValue(*r, key);
+      return other && *other == value;
     });
     if (!shared) continue;
     std::string text = ValueText(value);
@@ -131,7 +133,10 @@ void AddLearningCurves(const StudyData& study, const std::optional<Objective>& o
         if (label.empty()) {
           s.label = paired ? (dashed ? "validation" : "train") : name;
         } else {
-          s.label = label + (paired ? (dashed ? " (val)" : " (train)") : "");
+          // The title says validation is dashed: the legend names each line once, by its
+          // solid (train) curve.
+          s.label = label;
+          s.in_legend = !dashed;
         }
         s.dashed = dashed;
         s.color = static_cast<int>(color);
@@ -178,6 +183,8 @@ void AddLearningCurves(const StudyData& study, const std::optional<Objective>& o
         paired ? (name.rfind("train_", 0) == 0 ? name.substr(6) : name.substr(4)) : name;
     ChartSpec spec{title, StepUnit(study, metric), y_label};
     spec.x_whole_numbers = true;
+    // Accuracies climb to the upper right, where the legend would cover them.
+    spec.legend_below = y_label.find("accuracy") != std::string::npos;
     const bool key = IsKeyCurve(metric, objective) || (paired && IsKeyCurve(partner, objective));
     figures.push_back({title, plot::LineChart(spec, series, markers),
                        key ? FigureSection::kKey : FigureSection::kDiagnostic});
@@ -220,21 +227,24 @@ void AddMetricVsParameter(const StudyData& study, const std::vector<std::string>
       bool numeric = true, whole = true;
       for (const RunData& run : study.runs) {
         auto value = run.finals.find(metric);
-        if (value == run.finals.end() || !run.params.contains(param)) continue;
-        if (!IsNumber(run.params[param])) {
+        const nlohmann::json* x = ParamValue(run, param);
+        if (value == run.finals.end() || !x) continue;
+        if (!IsNumber(*x)) {
           numeric = false;
           break;
         }
         std::vector<nlohmann::json> group;
         std::string label;
         for (const std::string& other : factors) {
-          if (other != param && run.params.contains(other)) {
-            group.push_back(run.params[other]);
-            label += (label.empty() ? "" : " ") + other + "=" + ValueText(run.params[other]);
-          }
+          const nlohmann::json* v = other == param ? nullptr : ParamValue(run, other);
+          if (!v) continue;
+          group.push_back(*v);
+          std::string text = ValueText(*v);
+          if (text.size() > 24) text = text.substr(0, 21) + "...";
+          label += (label.empty() ? "" : " ") + other + "=" + text;
         }
-        whole = whole && run.params[param].is_number_integer();
-        groups[group][run.params[param].get<double>()].push_back(value->second);
+        whole = whole && x->is_number_integer();
+        groups[group][x->get<double>()].push_back(value->second);
         labels[group] = label;
       }
       if (!numeric || groups.empty() || groups.size() > kMaxLinesPerChart) continue;
@@ -279,13 +289,12 @@ void AddHeatmaps(const StudyData& study, const std::vector<std::string>& metrics
     std::map<std::pair<std::string, std::string>, std::vector<double>> cells;
     for (const RunData& run : study.runs) {
       auto value = run.finals.find(metric);
-      if (value == run.finals.end() || !run.params.contains(rows_param) ||
-          !run.params.contains(columns_param)) {
-        continue;
-      }
-      const std::string r = run.params[rows_param].dump(), c = run.params[columns_param].dump();
-      row_values[r] = run.params[rows_param];
-      column_values[c] = run.params[columns_param];
+      const nlohmann::json* row = ParamValue(run, rows_param);
+      const nlohmann::json* column = ParamValue(run, columns_param);
+      if (value == run.finals.end() || !row || !column) continue;
+      const std::string r = row->dump(), c = column->dump();
+      row_values[r] = *row;
+      column_values[c] = *column;
       cells[{r, c}].push_back(value->second);
     }
     if (row_values.size() < 2 || column_values.size() < 2) continue;

@@ -12,7 +12,85 @@ namespace {
 
 double ToDouble(const std::optional<std::string>& v) { return v ? std::stod(*v) : 0.0; }
 
+// The paths below `prefix` at which `values` (one per run; nullptr: absent) differ, descending
+// into entries that are maps in every run that has them.
+void DifferingPaths(const std::vector<const nlohmann::json*>& values, const std::string& prefix,
+                    std::vector<std::string>& out) {
+  std::set<std::string> keys;
+  for (const nlohmann::json* v : values) {
+    if (!v || !v->is_object()) continue;
+    for (auto it = v->begin(); it != v->end(); ++it) keys.insert(it.key());
+  }
+  for (const std::string& key : keys) {
+    std::vector<const nlohmann::json*> inner;
+    bool present = false, maps = true;
+    std::set<std::string> distinct;
+    for (const nlohmann::json* v : values) {
+      const nlohmann::json* child = nullptr;
+      if (v && v->is_object()) {
+        auto it = v->find(key);
+        if (it != v->end()) child = &*it;
+      }
+      inner.push_back(child);
+      present = present || child;
+      maps = maps && (!child || child->is_object());
+      distinct.insert(child ? child->dump() : "(absent)");
+    }
+    if (distinct.size() < 2) continue;
+    if (present && maps) {
+      DifferingPaths(inner, prefix + "." + key, out);
+    } else {
+      out.push_back(prefix + "." + key);
+    }
+  }
+}
+
 }  // namespace
+
+std::vector<std::string> SweptPaths(const StudyData& study) {
+  std::vector<std::string> out;
+  for (const std::string& key : study.swept) {
+    std::vector<const nlohmann::json*> values;
+    bool maps = true, present = false;
+    for (const RunData& run : study.runs) {
+      auto it = run.params.find(key);
+      const nlohmann::json* v = it == run.params.end() ? nullptr : &*it;
+      values.push_back(v);
+      present = present || v;
+      maps = maps && (!v || v->is_object());
+    }
+    const size_t before = out.size();
+    if (present && maps) DifferingPaths(values, key, out);
+    if (out.size() == before) out.push_back(key);
+  }
+  return out;
+}
+
+const nlohmann::json* ParamValue(const RunData& run, const std::string& path) {
+  if (auto it = run.params.find(path); it != run.params.end()) return &*it;
+  // Keys hold dots themselves ("model.optimizer"): try each split, the longest key first.
+  for (size_t dot = path.rfind('.'); dot != std::string::npos && dot > 0;
+       dot = path.rfind('.', dot - 1)) {
+    auto it = run.params.find(path.substr(0, dot));
+    if (it == run.params.end() || !it->is_object()) continue;
+    const nlohmann::json* value = &*it;
+    size_t start = dot + 1;
+    while (value) {
+      const size_t next = path.find('.', start);
+      const std::string part = path.substr(start, next == std::string::npos ? next : next - start);
+      if (!value->is_object()) {
+        value = nullptr;
+        break;
+      }
+      auto child = value->find(part);
+      value = child == value->end() ? nullptr : &*child;
+      if (next == std::string::npos) break;
+      start = next + 1;
+    }
+    if (value) return value;
+  }
+  return nullptr;
+}
 
 std::string ValueText(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
@@ -32,9 +110,10 @@ std::string RunLabel(const StudyData& study, const RunData& run) {
     if (trial.run_number == run.number) return "trial " + std::to_string(trial.number);
   }
   std::string label = run.variant;
-  for (const std::string& key : study.swept) {
-    if (key == "variant" || !run.params.contains(key)) continue;
-    const nlohmann::json& value = run.params[key];
+  for (const std::string& key : SweptPaths(study)) {
+    const nlohmann::json* found = ParamValue(run, key);
+    if (key == "variant" || !found) continue;
+    const nlohmann::json& value = *found;
     if (!run.variant.empty() && (value.is_object() || value.is_array())) continue;
     std::string text = ValueText(value);
     if (text.size() > 24) text = text.substr(0, 21) + "...";

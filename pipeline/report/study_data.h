@@ -100,6 +100,15 @@ StudyData LoadStudyData(Store& store, const std::string& study,
 // ("epoch"); "step" when undeclared.
 std::string StepUnit(const StudyData& study, const std::string& metric);
 
+// The swept parameters as a reader names them: a map-valued one ("model.optimizer") by the
+// entries inside it that differ between runs ("model.optimizer.lr"); lists and scalars whole.
+// In the order of `swept`.
+std::vector<std::string> SweptPaths(const StudyData& study);
+
+// A run's value at a parameter path: a key of its params ("pca.components") or an entry inside
+// a map-valued one ("model.optimizer.lr"); nullptr when the run has none.
+const nlohmann::json* ParamValue(const RunData& run, const std::string& path);
+
 // "pca.components=16 kmeans.k=10" for the swept params of a run ("run N" if none vary).
 std::string RunLabel(const StudyData& study, const RunData& run);
 

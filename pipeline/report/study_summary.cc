@@ -182,9 +182,10 @@ std::vector<std::pair<std::string, std::string>> HeadlineParams(const StudyData&
     return out;
   }
   if (!run.variant.empty()) out.emplace_back("variant", run.variant);
-  for (const std::string& key : study.swept) {
-    if (key == "variant" || !run.params.contains(key)) continue;
-    const nlohmann::json& value = run.params[key];
+  for (const std::string& key : SweptPaths(study)) {
+    const nlohmann::json* found = ParamValue(run, key);
+    if (key == "variant" || !found) continue;
+    const nlohmann::json& value = *found;
     if (!run.variant.empty() && (value.is_object() || value.is_array())) continue;
     std::string text = ValueText(value);
     if (text.size() > 48) text = text.substr(0, 45) + "...";

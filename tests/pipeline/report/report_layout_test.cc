@@ -316,3 +316,39 @@ TEST_CASE("study data records each stage's execution, its runs and its type's st
   CHECK(bare.stage_types.at("fit").type == "curve");
   CHECK(pipeline::report::StepUnit(bare, "fit.score") == "step");
 }
+
+TEST_CASE("a swept map is named by the entries that differ: model.optimizer.lr, not its JSON",
+          "[report]") {
+  StudyData data;
+  data.name = "optimizers";
+  data.swept = {"model.batch_size", "model.optimizer"};
+  data.stage_types["model"] = {"train", "train", "epoch"};
+  int64_t number = 0;
+  for (double lr : {0.001, 0.003}) {
+    for (int batch : {50, 100}) {
+      RunData run;
+      run.number = ++number;
+      run.status = "done";
+      run.params = {{"model.batch_size", batch},
+                    {"model.optimizer", {{"optimizer", "adam"}, {"lr", lr}, {"beta1", 0.9},
+                                         {"schedule", {{"type", "step"}, {"every", batch / 10}}}}}};
+      run.stage_keys = {{"model", "m" + std::to_string(number)}};
+      data.runs.push_back(run);
+      data.histories["model.train_loss"][run.number] = {{1, lr * 100}, {2, lr * 50}};
+    }
+  }
+  CHECK(pipeline::report::SweptPaths(data) ==
+        std::vector<std::string>{"model.batch_size", "model.optimizer.lr",
+                                 "model.optimizer.schedule.every"});
+  REQUIRE(pipeline::report::ParamValue(data.runs[2], "model.optimizer.lr") != nullptr);
+  CHECK(*pipeline::report::ParamValue(data.runs[2], "model.optimizer.lr") == 0.003);
+  CHECK(pipeline::report::ParamValue(data.runs[2], "model.optimizer.momentum") == nullptr);
+  const std::string label = pipeline::report::RunLabel(data, data.runs[2]);
+  CHECK(label == "model.batch_size=50 model.optimizer.lr=0.003 model.optimizer.schedule.every=5");
+  const auto columns = pipeline::report::ChooseRunsColumns(data);
+  CHECK(columns.params == pipeline::report::SweptPaths(data));
+  const std::string html = pipeline::report::RenderHtmlReport(data);
+  // The map's constant entries appear nowhere (the study text, empty here, would hold them).
+  CHECK(html.find("beta1") == std::string::npos);
+  CHECK(html.find(">model.optimizer.lr</th>") != std::string::npos);
+}
