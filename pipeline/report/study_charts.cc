@@ -174,10 +174,12 @@ void AddLearningCurves(const StudyData& study, const std::optional<Objective>& o
     series.insert(series.end(), pruned.begin(), pruned.end());
     done.insert(metric);
     if (paired) done.insert(partner);
+    // The vertical dashed lines are unlabelled in the plot: the title says what they mark.
+    const std::string marked = markers.empty() ? "" : "; vertical: the epoch kept";
     const std::string title =
         paired ? stage + "." + (name.rfind("train_", 0) == 0 ? name.substr(6) : name.substr(4)) +
-                     " (train solid, validation dashed)"
-               : MetricTitle(metric);
+                     " (train solid, validation dashed" + marked + ")"
+               : MetricTitle(metric) + (markers.empty() ? "" : " (vertical: the epoch kept)");
     // A pair's y axis is what both measure ("loss"), not the train curve's name.
     const std::string y_label =
         paired ? (name.rfind("train_", 0) == 0 ? name.substr(6) : name.substr(4)) : name;
