@@ -39,6 +39,23 @@ bool IsKeyCurve(const std::string& metric, const std::optional<Objective>& objec
   return name.find("loss") != std::string::npos || name.find("accuracy") != std::string::npos;
 }
 
+// A metric about the effort or size of the work (iterations, parameters, epochs run, time,
+// throughput, learning rate), not about how good the result is: a diagnostic, never an effect.
+bool IsBookkeeping(const std::string& metric) {
+  const std::string name = metric.substr(metric.find('.') + 1);
+  auto ends = [&](const std::string& suffix) {
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  for (const char* exact : {"iterations", "parameters", "examples", "converged", "lr",
+                            "stopped_epoch", "chosen_epoch", "epochs_run", "iterations_run",
+                            "early_stopped", "reseeds"}) {
+    if (name == exact) return true;
+  }
+  return ends("_time") || ends("_per_s") || ends("_seconds") || ends("_examples") ||
+         ends("_iterations");
+}
+
 // The runs whose curves of `stage` are one line: those that use the same execution of it. A
 // run without a recorded key (data built in memory) is its own group. In run order.
 std::vector<std::vector<const RunData*>> RunsByExecution(const StudyData& study,
@@ -350,13 +367,14 @@ std::vector<Figure> BuildFigures(const StudyData& study, size_t max_figures) {
   if (objective) {
     const std::string stage = objective->metric.substr(0, objective->metric.find('.') + 1);
     for (const std::string& metric : outcomes) {
-      if (metric.compare(0, stage.size(), stage) == 0 && !is_effect(metric)) {
+      if (metric.compare(0, stage.size(), stage) == 0 && !is_effect(metric) &&
+          !IsBookkeeping(metric)) {
         effects.push_back(metric);
       }
     }
   }
   for (const std::string& metric : outcomes) {
-    if (!objective) {
+    if (!objective && !IsBookkeeping(metric)) {
       effects.push_back(metric);
     } else if (!is_effect(metric)) {
       diagnostics.push_back(metric);

@@ -352,3 +352,39 @@ TEST_CASE("a swept map is named by the entries that differ: model.optimizer.lr, 
   CHECK(html.find("beta1") == std::string::npos);
   CHECK(html.find(">model.optimizer.lr</th>") != std::string::npos);
 }
+
+TEST_CASE("effort and size metrics of the objective's stage are diagnostics, not effects",
+          "[report]") {
+  // S6's shape: gmm.components swept, judged by gmm.bic; the stage also logs its NLL (an
+  // outcome), its iteration count and its parameter count (bookkeeping).
+  StudyData data;
+  data.name = "gmm";
+  data.file = "gmm.yaml";
+  data.text = "stages:\n  gmm: {type: gmm}\nobjective: {metric: gmm.bic, direction: minimize}\n";
+  data.stage_order = {"gmm"};
+  data.swept = {"gmm.components"};
+  data.stage_types["gmm"] = {"gmm", "cluster", "iteration"};
+  data.metric_names = {"gmm.bic", "gmm.iterations", "gmm.nll", "gmm.parameters"};
+  for (int k = 1; k <= 4; ++k) {
+    RunData run;
+    run.id = run.number = k;
+    run.status = "done";
+    run.params = {{"gmm.components", k}};
+    run.finals = {{"gmm.bic", 100.0 - k}, {"gmm.iterations", 3.0 * k}, {"gmm.nll", 5.0 - k},
+                  {"gmm.parameters", 9.0 * k}};
+    run.stage_keys = {{"gmm", "g" + std::to_string(k)}};
+    data.runs.push_back(run);
+  }
+  const auto figures = pipeline::report::BuildFigures(data);
+  auto section_of = [&](const std::string& title) {
+    for (const auto& f : figures) {
+      if (f.title == title) return f.section;
+    }
+    FAIL("no figure " << title);
+    return FigureSection::kKey;
+  };
+  CHECK(section_of("gmm.bic vs gmm.components") == FigureSection::kEffect);
+  CHECK(section_of("gmm.nll vs gmm.components") == FigureSection::kEffect);
+  CHECK(section_of("gmm.iterations vs gmm.components") == FigureSection::kDiagnostic);
+  CHECK(section_of("gmm.parameters vs gmm.components") == FigureSection::kDiagnostic);
+}
