@@ -32,7 +32,7 @@ out=${BENCH_JSON_OUT:-$(mktemp)}
   --value images_per_s --higher-is-better --json-out "$out" \
   --cmd-a "ONEDNN_VERBOSE=1 $build/train_bench $threads $data bench/networks.json $epochs 100 {m} | grep -v '^onednn_verbose,exec'" \
   --cmd-b "/usr/bin/python3 bench/peers/torch_train.py $threads $data bench/networks.json $epochs 100 {m}" \
-  --env-b -OPENBLAS_CORETYPE --env-b -OPENBLAS_L2_SIZE --env-b OMP_NUM_THREADS="$threads" \
+  --env-b=-OPENBLAS_CORETYPE --env-b=-OPENBLAS_L2_SIZE --env-b OMP_NUM_THREADS="$threads" \
   "${networks[@]}"
 /usr/bin/python3 - "$out" <<'PY'
 import json, sys

@@ -35,5 +35,5 @@ export PIPELINE_BENCH_RUNS=1 PIPELINE_BENCH_WARMUP=1
   --name-b sklearn --value seconds \
   --cmd-a "$build/unsupervised_bench $threads $data {m}" \
   --cmd-b "/usr/bin/python3 bench/peers/sklearn_unsupervised.py $threads $data {m}" \
-  --env-b -OPENBLAS_CORETYPE --env-b -OPENBLAS_L2_SIZE --env-b OMP_NUM_THREADS="$threads" \
+  --env-b=-OPENBLAS_CORETYPE --env-b=-OPENBLAS_L2_SIZE --env-b OMP_NUM_THREADS="$threads" \
   --env-b OPENBLAS_NUM_THREADS="$threads" "${measurements[@]}"

@@ -64,7 +64,7 @@ def main():
     parser.add_argument("--cmd-a", required=True)
     parser.add_argument("--cmd-b", required=True)
     parser.add_argument("--env-b", action="append", default=[],
-                        help="VAR=VALUE for side B only (e.g. OMP_NUM_THREADS); -VAR unsets")
+                        help="VAR=VALUE for side B only (e.g. OMP_NUM_THREADS); --env-b=-VAR unsets VAR")
     parser.add_argument("--value", default="seconds", help="the JSON field compared")
     parser.add_argument("--higher-is-better", action="store_true",
                         help="the value is a throughput (images/s), not a time")

@@ -151,6 +151,29 @@ Timing Time(const std::function<void()>& fn) {
           static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC};
 }
 
+// What Eigen's kernels were compiled for: SimdInstructionSetsInUse() says "AVX" for AVX2 + FMA
+// builds too, so name the macros.
+std::string EigenVectorize() {
+  std::string sets;
+  auto add = [&sets](bool on, const char* name) {
+    if (on) sets += std::string(sets.empty() ? "" : " ") + name;
+  };
+#ifdef EIGEN_VECTORIZE_AVX512
+  add(true, "AVX512F");
+#endif
+#ifdef EIGEN_VECTORIZE_AVX2
+  add(true, "AVX2");
+#endif
+#ifdef EIGEN_VECTORIZE_FMA
+  add(true, "FMA");
+#endif
+#ifdef EIGEN_VECTORIZE_AVX
+  add(true, "AVX");
+#endif
+  add(sets.empty(), "SSE only");
+  return sets;
+}
+
 double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
@@ -179,6 +202,7 @@ int main(int argc, char** argv) {
                     {"info",
                      {{"threads", threads},
                       {"eigen_simd", Eigen::SimdInstructionSetsInUse()},
+                      {"eigen_vectorize", EigenVectorize()},
                       {"examples", data.images.rows()},
                       {"features", data.images.row_size()}}}}
                    .dump()
