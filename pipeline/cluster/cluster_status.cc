@@ -37,6 +37,17 @@ void AddQueued(const std::string& id, const std::string& state,
   }
 }
 
+// The array task for the task at `position` of `level`.
+std::optional<TaskLocation> LocateAt(const std::vector<SubmittedJob>& jobs, int level,
+                                     size_t position) {
+  for (const SubmittedJob& job : jobs) {
+    if (job.level == level && position >= job.offset && position < job.offset + job.tasks) {
+      return TaskLocation{job.id, position - job.offset};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<TaskLocation> LocateTask(const ClusterPlan& plan,
@@ -50,12 +61,7 @@ std::optional<TaskLocation> LocateTask(const ClusterPlan& plan,
   size_t position = 0;
   while (position < keys.size() && keys[position] != key) ++position;
   if (position == keys.size()) return std::nullopt;
-  for (const SubmittedJob& job : jobs) {
-    if (job.level == level && position >= job.offset && position < job.offset + job.tasks) {
-      return TaskLocation{job.id, position - job.offset};
-    }
-  }
-  return std::nullopt;
+  return LocateAt(jobs, level, position);
 }
 
 std::string TaskLogPath(const std::string& cluster_dir, const TaskLocation& where) {
@@ -108,14 +114,16 @@ ClusterProgress ReadClusterProgress(const ClusterPlan& plan, const std::string& 
       progress.in_queue += queue.count(job.id + "_" + std::to_string(i));
     }
   }
-  for (const auto& level : plan.levels) {
-    for (const std::string& key : level) {
+  for (size_t level = 0; level < plan.levels.size(); ++level) {
+    for (size_t position = 0; position < plan.levels[level].size(); ++position) {
+      const std::string& key = plan.levels[level][position];
       const ClusterTask& task = plan.tasks.at(key);
       auto [it, added] = row_of.emplace(task.stage_name, progress.stages.size());
       if (added) progress.stages.push_back({task.stage_name});
       StageProgress& row = progress.stages[it->second];
       ++row.tasks;
-      const std::optional<TaskLocation> where = LocateTask(plan, jobs, key);
+      // By position, not LocateTask's search of the level: status stays linear in the tasks.
+      const std::optional<TaskLocation> where = LocateAt(jobs, static_cast<int>(level), position);
       std::string state;
       if (where) {
         auto queued = queue.find(where->Name());

@@ -102,6 +102,22 @@ std::string ValueText(const nlohmann::json& value) {
   return value.dump();
 }
 
+std::vector<std::pair<std::string, std::string>> SweptValues(const StudyData& study,
+                                                             const RunData& run,
+                                                             size_t max_chars) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& key : SweptPaths(study)) {
+    const nlohmann::json* found = ParamValue(run, key);
+    if (key == "variant" || !found) continue;
+    const nlohmann::json& value = *found;
+    if (!run.variant.empty() && (value.is_object() || value.is_array())) continue;
+    std::string text = ValueText(value);
+    if (text.size() > max_chars) text = text.substr(0, max_chars - 3) + "...";
+    out.emplace_back(key, text);
+  }
+  return out;
+}
+
 std::string RunLabel(const StudyData& study, const RunData& run) {
   // A variant's name says what its overrides are (S10's `dcgan` is two layer lists); other
   // swept values are added, long ones shortened.
@@ -110,13 +126,7 @@ std::string RunLabel(const StudyData& study, const RunData& run) {
     if (trial.run_number == run.number) return "trial " + std::to_string(trial.number);
   }
   std::string label = run.variant;
-  for (const std::string& key : SweptPaths(study)) {
-    const nlohmann::json* found = ParamValue(run, key);
-    if (key == "variant" || !found) continue;
-    const nlohmann::json& value = *found;
-    if (!run.variant.empty() && (value.is_object() || value.is_array())) continue;
-    std::string text = ValueText(value);
-    if (text.size() > 24) text = text.substr(0, 21) + "...";
+  for (const auto& [key, text] : SweptValues(study, run, 24)) {
     label += (label.empty() ? "" : " ") + key + "=" + text;
   }
   return label.empty() ? "run " + std::to_string(run.number) : label;

@@ -112,6 +112,12 @@ const nlohmann::json* ParamValue(const RunData& run, const std::string& path);
 // "pca.components=16 kmeans.k=10" for the swept params of a run ("run N" if none vary).
 std::string RunLabel(const StudyData& study, const RunData& run);
 
+// The run's swept values (variant overrides that are maps or lists left out: the variant's
+// name says them), as key and text, texts longer than `max_chars` cut with "...".
+std::vector<std::pair<std::string, std::string>> SweptValues(const StudyData& study,
+                                                             const RunData& run,
+                                                             size_t max_chars);
+
 // A JSON value as short text ("16", "adam", "0.001").
 std::string ValueText(const nlohmann::json& value);
 

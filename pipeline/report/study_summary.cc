@@ -182,15 +182,7 @@ std::vector<std::pair<std::string, std::string>> HeadlineParams(const StudyData&
     return out;
   }
   if (!run.variant.empty()) out.emplace_back("variant", run.variant);
-  for (const std::string& key : SweptPaths(study)) {
-    const nlohmann::json* found = ParamValue(run, key);
-    if (key == "variant" || !found) continue;
-    const nlohmann::json& value = *found;
-    if (!run.variant.empty() && (value.is_object() || value.is_array())) continue;
-    std::string text = ValueText(value);
-    if (text.size() > 48) text = text.substr(0, 45) + "...";
-    out.emplace_back(key, text);
-  }
+  for (auto& swept : SweptValues(study, run, 48)) out.push_back(std::move(swept));
   return out;
 }
 

@@ -43,12 +43,16 @@ int64_t DrawWeighted(const std::vector<double>& weights, pipeline::Rng& rng) {
   return last_positive;  // target rounded up to total
 }
 
-// sum_i min(closest_i, ||x_i - candidate||^2): the potential if `candidate` became a centre.
+// distances[i] = ||x_i - candidate||^2; returns sum_i min(closest_i, distances[i]), the
+// potential if `candidate` became a centre.
 double Potential(const Eigen::Ref<const pipeline::RowMatrixXf>& x,
-                 const Eigen::RowVectorXd& candidate, const std::vector<double>& closest) {
+                 const Eigen::RowVectorXd& candidate, const std::vector<double>& closest,
+                 std::vector<double>& distances) {
+  distances.resize(closest.size());
   return ReduceRowBlocks(x.rows(), kBlockRows, 0.0, [&](int64_t begin, int64_t end, double& sum) {
     for (int64_t i = begin; i < end; ++i) {
       const double distance = (x.row(i).cast<double>() - candidate).squaredNorm();
+      distances[static_cast<size_t>(i)] = distance;
       sum += std::min(closest[static_cast<size_t>(i)], distance);
     }
   });
@@ -68,6 +72,7 @@ pipeline::RowMatrixXd SeedKMeansPlusPlus(const Eigen::Ref<const pipeline::RowMat
   pipeline::RowMatrixXd centers(clusters, x.cols());
   std::vector<double> closest(static_cast<size_t>(examples),
                               std::numeric_limits<double>::infinity());
+  std::vector<double> candidate_distances, best_distances;  // greedy: per-candidate scratch
   int64_t pick = static_cast<int64_t>(rng.UniformInt(static_cast<uint64_t>(examples)));
   for (int64_t c = 0; c < clusters; ++c) {
     if (c > 0) {
@@ -79,16 +84,24 @@ pipeline::RowMatrixXd SeedKMeansPlusPlus(const Eigen::Ref<const pipeline::RowMat
         for (int64_t t = 1; t < trials; ++t) candidates.push_back(DrawWeighted(closest, rng));
         double best = std::numeric_limits<double>::infinity();
         for (int64_t candidate : candidates) {
-          const double potential = Potential(x, x.row(candidate).cast<double>(), closest);
+          const double potential =
+              Potential(x, x.row(candidate).cast<double>(), closest, candidate_distances);
           if (potential < best) {
             best = potential;
             pick = candidate;
+            best_distances.swap(candidate_distances);
           }
         }
       }
     }
     centers.row(c) = x.row(pick).cast<double>();
-    if (c + 1 < clusters) UpdateClosest(x, centers.row(c), closest);
+    if (c + 1 == clusters) break;
+    if (c > 0 && trials > 1) {
+      // The chosen candidate's distances were computed while it was scored.
+      for (size_t i = 0; i < closest.size(); ++i) closest[i] = std::min(closest[i], best_distances[i]);
+    } else {
+      UpdateClosest(x, centers.row(c), closest);
+    }
   }
   return centers;
 }

@@ -97,6 +97,14 @@ struct ClusterStudy {
   }
 };
 
+// The merged database holds what the local run wrote (kContent, query by query).
+void CheckSameContent(StudyFixture& merged, StudyFixture& local) {
+  for (const std::string& sql : kContent) {
+    INFO(sql);
+    CHECK(merged.Column(sql) == local.Column(sql));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("tasks run level by level and merged give the database a local run gives",
@@ -130,15 +138,12 @@ TEST_CASE("tasks run level by level and merged give the database a local run giv
   CHECK(summary.runs_done == 6);
   CHECK(summary.runs_failed == 6);
   CHECK(summary.waiting == 0);
-  for (const std::string& sql : kContent) {
-    INFO(sql);
-    CHECK(cluster.f.Column(sql) == local.Column(sql));
-  }
+  CheckSameContent(cluster.f, local);
   // Collecting again changes nothing.
   const pipeline::CollectSummary again = cluster.Collect();
   CHECK(again.merged == 0);
   CHECK(cluster.f.Scalar("SELECT max(attempts) FROM stages") == "1");
-  for (const std::string& sql : kContent) CHECK(cluster.f.Column(sql) == local.Column(sql));
+  CheckSameContent(cluster.f, local);
 }
 
 TEST_CASE("a task that never finished leaves its runs waiting until it is run again",
@@ -177,10 +182,7 @@ TEST_CASE("a task that never finished leaves its runs waiting until it is run ag
     }
   }
   cluster.Collect();
-  for (const std::string& sql : kContent) {
-    INFO(sql);
-    CHECK(cluster.f.Column(sql) == local.Column(sql));
-  }
+  CheckSameContent(cluster.f, local);
 }
 
 TEST_CASE("submit splits levels into arrays of at most MaxArraySize and chains them",
@@ -252,10 +254,7 @@ TEST_CASE("SIGTERM (preemption) leaves a task interrupted with nothing counted, 
   // Requeued: the same command runs it to the end; then everything equals a local run.
   cluster.RunAllBut("");
   cluster.Collect();
-  for (const std::string& sql : kContent) {
-    INFO(sql);
-    CHECK(cluster.f.Column(sql) == local.Column(sql));
-  }
+  CheckSameContent(cluster.f, local);
 }
 
 TEST_CASE("the final collect fails a task that left no status, with Slurm's reason from its log",
