@@ -191,7 +191,9 @@ MaxArraySize=8
 ReturnToService=2
 # Finished jobs leave scontrol after 60 s (default 300).
 MinJobAge=60
-KillWait=5
+# Seconds between Slurm's SIGTERM and its SIGKILL (Slurm's default): a preempted task needs
+# them to reach its next check and write its status; 5 s was once too short on a loaded machine.
+KillWait=30
 StateSaveLocation=$dir/slurmctld
 SlurmdSpoolDir=$dir/slurmd
 SlurmctldPidFile=$ctld_pid

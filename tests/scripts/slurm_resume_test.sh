@@ -91,7 +91,7 @@ echo "preempting $preempted, killing $killed"
 kill_task "$model_job" "${killed#*_}" || fail "no worker process for task $killed"
 scontrol requeue "$preempted"
 # The preempted task's SIGTERM ends it cleanly: an "interrupted" status, soon.
-deadline=$((SECONDS + 30))
+deadline=$((SECONDS + 60))
 until grep -l '"status":"interrupted"' "$cluster"/status/*.json > /dev/null 2>&1; do
   [ $SECONDS -lt $deadline ] || fail "no task wrote an interrupted status after SIGTERM"
   sleep 0.2
