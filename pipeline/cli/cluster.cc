@@ -139,7 +139,8 @@ void AddSubmitCommand(CLI::App& app, CommandContext& context) {
   submit->footer(
       "A `launcher: {slurm: {partition, time, cpus_per_task, mem, account, sbatch}}` block in "
       "the study file sets defaults; these options win.");
-  submit->callback([&context, run, slurm, study, given] {
+  // Every option's storage is owned by the callback: CLI11 keeps only a reference to it.
+  submit->callback([&context, run, slurm, study, use_slurm, given] {
     // The study file's launcher block first, then what the command line says.
     SlurmOptions options = SlurmLauncherOptions(LoadStudyFile(*study));
     if ((*given)[0]->count()) options.partition = slurm->partition;
