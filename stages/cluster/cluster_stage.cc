@@ -43,8 +43,9 @@ pipeline::StageType KMeansStage() {
   type.kind = pipeline::StageKind::kCluster;
   type.help = "k-means clustering of x (k-means++ seeding, Lloyd iterations, restarts)";
   // 2: float ranking of centres with a double re-check of near ties (rare near-ties may now
-  // resolve differently). 3: greedy k-means++ seeding (init_trials).
-  type.code_version = 3;
+  // resolve differently). 3: greedy k-means++ seeding (init_trials). 4: Hamerly bounds and
+  // fixed-order double distances (same assignments; the inertia may differ in its last bits).
+  type.code_version = 4;
   type.step_unit = "iteration";  // Lloyd iterations
   type.uses_rng = true;
   type.min_inputs = 1;

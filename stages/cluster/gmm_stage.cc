@@ -96,7 +96,8 @@ pipeline::StageType GmmStage() {
   type.name = "gmm";
   type.kind = pipeline::StageKind::kCluster;
   type.help = "Gaussian mixture of x fitted by EM (diagonal or full covariances), with AIC/BIC";
-  type.code_version = 2;  // 2: greedy k-means++ in the k-means initialisation; convergence rule
+  // 3: the k-means initialisation sums its distances in a fixed order (last bits).
+  type.code_version = 3;  // 2: greedy k-means++ in the k-means initialisation; convergence rule
   type.step_unit = "iteration";  // EM iterations
   type.uses_rng = true;
   type.min_inputs = 1;

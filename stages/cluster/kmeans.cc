@@ -1,28 +1,35 @@
 #include "stages/cluster/kmeans.h"
 
 // Implementation notes
-// - One pass over the data per iteration: each fixed block of rows computes its nearest centres
-//   and, in the same sweep, the per-cluster sums and counts the next update needs (as in
+// - One pass over the data per iteration: each fixed block of rows settles its examples'
+//   centres and, in the same sweep, sums the clusters for the next update (as in
 //   scikit-learn's lloyd_iter_chunked_dense), so the data is read once, not twice.
+// - Bounds (BoundedAssigner, after Hamerly 2010) settle most examples after the first few
+//   iterations with one exact distance, to the centre they already have. Only the rest are
+//   ranked against every centre. The result is the same assignment as Lloyd's full search:
+//   a bound skips an example only when it proves, with a safety margin far above the rounding
+//   error, that no other centre is as near.
 // - Ranking uses ||c||^2 - 2 x.c (||x||^2 is the same for every centre of a row) with x.c from
-//   a float GEMM of the block with the centres: the data is float already, and float halves the
-//   cost. A float score can misorder two centres whose scores differ by less than its rounding
-//   error, bounded by (D + 2) 2^-23 (||x||^2 + max ||c||^2) (the dot-product bound gamma_D of
-//   Higham, "Accuracy and Stability of Numerical Algorithms", 2002, sec. 3.1, doubled for the
-//   difference). A row whose best two scores are that close is re-ranked with exact double
-//   distances, so every example really goes to its nearest centre (lowest index on ties) --
-//   which the monotone inertia needs.
-// - The chosen centre's distance is recomputed as ||x - c||^2 in double: the expansion cancels
-//   badly when ||x|| is large compared with ||x - c||, and the inertia must be exact enough to
-//   be monotone.
+//   a float GEMM of the gathered rows with the centres: the data is float already, and float
+//   halves the cost. A float score can misorder two centres whose scores differ by less than its
+//   rounding error, bounded by (D + 2) 2^-23 (||x||^2 + max ||c||^2) (the dot-product bound
+//   gamma_D of Higham, "Accuracy and Stability of Numerical Algorithms", 2002, sec. 3.1, doubled
+//   for the difference). A row whose best two scores are that close is re-ranked with exact
+//   double distances, so every example really goes to its nearest centre (lowest index on
+//   ties) -- which the monotone inertia needs. The same bound turns the float runner-up score
+//   into a safe lower bound on the second-nearest distance.
+// - The chosen centre's distance is computed as ||x - c||^2 in double (squared_distance.h):
+//   the expansion cancels badly when ||x|| is large compared with ||x - c||, and the inertia
+//   must be exact enough to be monotone.
 // - The inertia, the per-cluster sums and the data variance are reduced over fixed row blocks
 //   (stages/common/row_blocks.h), so every number is thread-count independent.
 // - Empty clusters: the centre moves onto the example farthest from its assigned centre, and
 //   that example leaves its old cluster, whose mean is recomputed without it (scikit-learn's
 //   relocation rule). Moving a point to a centre placed on it lowers its cost to 0, and a
-//   mean is the cheapest centre for its members, so the inertia cannot increase.
-// - The label, distance and sum buffers live across iterations; an iteration allocates only
-//   per-block scratch.
+//   mean is the cheapest centre for its members, so the inertia cannot increase. The big move
+//   lowers every bound by its length, so the examples near the new centre are ranked again.
+// - The label, distance, bound and sum buffers live across iterations; an iteration allocates
+//   only per-block scratch.
 
 #include <algorithm>
 #include <cmath>
@@ -32,6 +39,7 @@
 
 #include "pipeline/errors.h"
 #include "stages/cluster/kmeans_plus_plus.h"
+#include "stages/cluster/squared_distance.h"
 #include "stages/common/row_blocks.h"
 
 namespace stages {
@@ -62,66 +70,185 @@ struct Assignment {
   ClusterSums totals;             // sums and counts per cluster, and the inertia
 };
 
-// Assigns every example to its nearest centre (lowest index on ties) and sums the clusters.
-void Assign(const DataRef& x, const RowMatrixXd& centers, Assignment& out) {
-  const int64_t examples = x.rows();
-  const Eigen::Index clusters = centers.rows();
-  const Eigen::Index dims = x.cols();
-  const RowMatrixXf centers_f = centers.cast<float>();
-  const Eigen::VectorXf center_norms = centers.rowwise().squaredNorm().cast<float>();
-  const double largest_center_norm = static_cast<double>(center_norms.maxCoeff());
-  // Twice the bound of the notes above, since ||x||^2 below is itself an estimate.
-  const double slack = static_cast<double>(dims + 2) * std::ldexp(1.0, -22);
-  out.labels.resize(static_cast<size_t>(examples));
-  out.distances.resize(static_cast<size_t>(examples));
-  const ClusterSums zero{RowMatrixXd::Zero(clusters, dims),
-                         std::vector<int64_t>(static_cast<size_t>(clusters), 0), 0.0};
-  out.totals = ReduceRowBlocks(
-      examples, kBlockRows, zero, [&](int64_t begin, int64_t end, ClusterSums& partial) {
-        const auto block = x.middleRows(begin, end - begin);
-        // Scores as [k, rows]: the small centre matrix is the packed left operand and each
-        // row's k scores are contiguous. ||c||^2 - 2 x.c in place.
-        Eigen::MatrixXf scores = centers_f * block.transpose();
-        scores = (-2.0f * scores).colwise() + center_norms;
-        Eigen::RowVectorXd point(dims);
-        for (Eigen::Index r = 0; r < block.rows(); ++r) {
-          const float* row_scores = scores.col(r).data();
-          Eigen::Index best = 0;
-          float best_score = row_scores[0];
-          float runner_up = std::numeric_limits<float>::infinity();
-          for (Eigen::Index c = 1; c < clusters; ++c) {
-            const float score = row_scores[c];
-            if (score < best_score) {
-              runner_up = best_score;
-              best_score = score;
-              best = c;
-            } else if (score < runner_up) {
-              runner_up = score;
+// Relative safety margin of the bound tests: far above the rounding error of the double
+// distances and of the bound updates over thousands of iterations, far below any real gap.
+constexpr double kBoundMargin = 1e-9;
+
+// Assigns every example to its nearest centre (lowest index on ties) and sums the clusters,
+// iteration after iteration, skipping the examples whose bounds prove their centre unchanged
+// (Hamerly, "Making k-means even faster", SDM 2010). Per example it keeps a lower bound on the
+// distance to the second-nearest centre; after the centres move, that bound drops by the
+// largest movement of any other centre. An example whose exact distance to its centre is below
+// max(lower bound, half the distance from its centre to the nearest other centre) keeps its
+// centre; the others are ranked against every centre (Rank below). The exact distance to the
+// assigned centre is computed for every example every iteration anyway: the inertia and the
+// empty-cluster rule need it.
+class BoundedAssigner {
+ public:
+  explicit BoundedAssigner(const DataRef& x) : x_(x) {}
+
+  void Assign(const RowMatrixXd& centers, Assignment& out) {
+    const int64_t examples = x_.rows();
+    const Eigen::Index clusters = centers.rows();
+    const Eigen::Index dims = x_.cols();
+    const bool first = lower_.empty();
+    if (first) {
+      lower_.assign(static_cast<size_t>(examples), 0.0);
+      out.labels.assign(static_cast<size_t>(examples), 0);
+      out.distances.assign(static_cast<size_t>(examples), 0.0);
+    }
+    const CenterGeometry geometry = Geometry(centers, first);
+    previous_centers_ = centers;
+    const ClusterSums zero{RowMatrixXd::Zero(clusters, dims),
+                           std::vector<int64_t>(static_cast<size_t>(clusters), 0), 0.0};
+    out.totals = ReduceRowBlocks(
+        examples, kBlockRows, zero, [&](int64_t begin, int64_t end, ClusterSums& partial) {
+          std::vector<double> point(static_cast<size_t>(dims));
+          std::vector<int64_t> unsettled;
+          for (int64_t i = begin; i < end; ++i) {
+            const auto u = static_cast<size_t>(i);
+            if (first) {
+              unsettled.push_back(i);
+              continue;
+            }
+            const int32_t label = out.labels[u];
+            Widen(x_.row(i).data(), dims, point.data());
+            const double distance = SquaredDistance(point.data(), &centers(label, 0), dims);
+            lower_[u] -= geometry.drop[static_cast<size_t>(label)];
+            const double bound = std::max(lower_[u], geometry.half_gap[static_cast<size_t>(label)]);
+            if (std::sqrt(distance) < bound * (1 - kBoundMargin)) {
+              out.distances[u] = distance;
+            } else {
+              unsettled.push_back(i);
             }
           }
-          point = block.row(r).cast<double>();
-          double distance = (point - centers.row(best)).squaredNorm();
-          // ||x||^2 ~ distance - score(best), good to within the slack itself.
-          const double row_norm = std::abs(distance - static_cast<double>(best_score));
-          if (static_cast<double>(runner_up) - best_score <=
-              slack * (row_norm + largest_center_norm)) {
-            for (Eigen::Index c = 0; c < clusters; ++c) {
-              const double exact = (point - centers.row(c)).squaredNorm();
-              if (exact < distance || (exact == distance && c < best)) {
-                distance = exact;
-                best = c;
-              }
-            }
+          Rank(centers, geometry, unsettled, out);
+          for (int64_t i = begin; i < end; ++i) {
+            const auto u = static_cast<size_t>(i);
+            const auto label = static_cast<Eigen::Index>(out.labels[u]);
+            AddWidened(x_.row(i).data(), dims, partial.sums.row(label).data());
+            partial.counts[static_cast<size_t>(label)] += 1;
+            partial.inertia += out.distances[u];
           }
-          const auto i = static_cast<size_t>(begin + r);
-          out.labels[i] = static_cast<int32_t>(best);
-          out.distances[i] = distance;
-          partial.inertia += distance;
-          partial.sums.row(best) += point;
-          partial.counts[static_cast<size_t>(best)] += 1;
+        });
+  }
+
+ private:
+  struct CenterGeometry {
+    std::vector<double> half_gap;  // [k] half the distance to the nearest other centre
+    std::vector<double> drop;      // [k] largest movement of any other centre since last time
+    RowMatrixXf centers_f;         // the centres in float, for the ranking product
+    Eigen::VectorXf norms;         // their squared norms, in float
+    double largest_norm = 0.0;
+  };
+
+  CenterGeometry Geometry(const RowMatrixXd& centers, bool first) const {
+    const Eigen::Index clusters = centers.rows();
+    const Eigen::Index dims = centers.cols();
+    CenterGeometry g;
+    g.half_gap.assign(static_cast<size_t>(clusters), std::numeric_limits<double>::infinity());
+    for (Eigen::Index a = 0; a < clusters; ++a) {
+      for (Eigen::Index b = a + 1; b < clusters; ++b) {
+        const double half = 0.5 * std::sqrt(SquaredDistance(&centers(a, 0), &centers(b, 0), dims));
+        g.half_gap[static_cast<size_t>(a)] = std::min(g.half_gap[static_cast<size_t>(a)], half);
+        g.half_gap[static_cast<size_t>(b)] = std::min(g.half_gap[static_cast<size_t>(b)], half);
+      }
+    }
+    // drop[c] = the largest movement among the centres other than c: the top two suffice.
+    g.drop.assign(static_cast<size_t>(clusters), 0.0);
+    if (!first) {
+      double top = 0.0, second = 0.0;
+      Eigen::Index top_center = -1;
+      std::vector<double> moved(static_cast<size_t>(clusters));
+      for (Eigen::Index c = 0; c < clusters; ++c) {
+        const double m = std::sqrt(SquaredDistance(&centers(c, 0), &previous_centers_(c, 0), dims));
+        if (m > top) {
+          second = top;
+          top = m;
+          top_center = c;
+        } else if (m > second) {
+          second = m;
         }
-      });
-}
+      }
+      // Rounded up a little: the bound must not end above the true distance.
+      for (Eigen::Index c = 0; c < clusters; ++c) {
+        g.drop[static_cast<size_t>(c)] = (c == top_center ? second : top) * (1 + kBoundMargin);
+      }
+    }
+    g.centers_f = centers.cast<float>();
+    g.norms = centers.rowwise().squaredNorm().cast<float>();
+    g.largest_norm = static_cast<double>(g.norms.maxCoeff());
+    return g;
+  }
+
+  // Nearest centre of each listed example and a lower bound on its second-nearest distance.
+  // Centres are ranked by ||c||^2 - 2 x.c from one float product of the gathered rows with the
+  // centres; an example whose best two scores are within float rounding of each other (see the
+  // notes) is ranked again with exact double distances. The lower bound then comes from the
+  // exact second distance, or from the float runner-up score minus its rounding bound.
+  void Rank(const RowMatrixXd& centers, const CenterGeometry& g, const std::vector<int64_t>& rows,
+            Assignment& out) {
+    if (rows.empty()) return;
+    const Eigen::Index clusters = centers.rows();
+    const Eigen::Index dims = x_.cols();
+    // Twice the bound of the notes above: an error bound on each score on its own.
+    const double slack = static_cast<double>(dims + 2) * std::ldexp(1.0, -22);
+    RowMatrixXf gathered(static_cast<Eigen::Index>(rows.size()), dims);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      gathered.row(static_cast<Eigen::Index>(r)) = x_.row(rows[r]);
+    }
+    // Scores as [k, rows]: each row's k scores are contiguous.
+    Eigen::MatrixXf scores = g.centers_f * gathered.transpose();
+    scores = (-2.0f * scores).colwise() + g.norms;
+    std::vector<double> point(static_cast<size_t>(dims));
+    const double infinity = std::numeric_limits<double>::infinity();
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const float* row_scores = scores.col(static_cast<Eigen::Index>(r)).data();
+      Eigen::Index best = 0;
+      float best_score = row_scores[0];
+      float runner_up = std::numeric_limits<float>::infinity();
+      for (Eigen::Index c = 1; c < clusters; ++c) {
+        const float score = row_scores[c];
+        if (score < best_score) {
+          runner_up = best_score;
+          best_score = score;
+          best = c;
+        } else if (score < runner_up) {
+          runner_up = score;
+        }
+      }
+      Widen(x_.row(rows[r]).data(), dims, point.data());
+      const double row_norm = SquaredNorm(point.data(), dims);
+      double distance = SquaredDistance(point.data(), &centers(best, 0), dims);
+      double second = infinity;
+      const double error = slack * (row_norm + g.largest_norm);
+      if (clusters > 1 && static_cast<double>(runner_up) - best_score <= error) {
+        // Exact ranking: the nearest (lowest index on ties) and the second-nearest distance.
+        distance = infinity;
+        for (Eigen::Index c = 0; c < clusters; ++c) {
+          const double exact = SquaredDistance(point.data(), &centers(c, 0), dims);
+          if (exact < distance) {
+            second = distance;
+            distance = exact;
+            best = c;
+          } else if (exact < second) {
+            second = exact;
+          }
+        }
+      } else if (clusters > 1) {
+        second = std::max(0.0, static_cast<double>(runner_up) + row_norm - error);
+      }
+      const auto u = static_cast<size_t>(rows[r]);
+      out.labels[u] = static_cast<int32_t>(best);
+      out.distances[u] = distance;
+      lower_[u] = std::sqrt(second) * (1 - kBoundMargin);
+    }
+  }
+
+  DataRef x_;
+  RowMatrixXd previous_centers_;
+  std::vector<double> lower_;  // [N] lower bound on the distance to the second-nearest centre
+};
 
 // Moves each empty cluster onto the farthest example of a cluster that can spare one.
 void ReseedEmptyClusters(const DataRef& x, const Assignment& assignment, ClusterSums& totals) {
@@ -180,7 +307,8 @@ KMeansResult RunLloyd(const DataRef& x, RowMatrixXd centers, int64_t max_iterati
                       double shift_tolerance, int64_t restart, const KMeansObserver& observer) {
   KMeansResult result;
   Assignment assignment;
-  Assign(x, centers, assignment);
+  BoundedAssigner assigner(x);
+  assigner.Assign(centers, assignment);
   result.inertia_history.push_back(assignment.totals.inertia);
   if (observer) observer(restart, 0, assignment.totals.inertia);
 
@@ -189,8 +317,8 @@ KMeansResult RunLloyd(const DataRef& x, RowMatrixXd centers, int64_t max_iterati
     RowMatrixXd updated = UpdateCenters(x, assignment, centers);
     const double shift = (updated - centers).squaredNorm();
     centers = std::move(updated);
-    previous_labels.swap(assignment.labels);  // Assign refills the other buffer
-    Assign(x, centers, assignment);
+    previous_labels = assignment.labels;
+    assigner.Assign(centers, assignment);
     result.inertia_history.push_back(assignment.totals.inertia);
     result.iterations = iteration;
     if (observer) observer(restart, iteration, assignment.totals.inertia);

@@ -4,9 +4,11 @@
 // inertia.
 //
 // Each iteration moves every centre to the mean of its examples, then reassigns every example
-// to its nearest centre. Centres are ranked by ||c||^2 - 2 x.c through one float matrix product
-// per block of rows (rows whose best two centres are within float rounding are re-ranked in
-// double); the inertia is summed from exact double ||x - c||^2 of the chosen centres.
+// to its nearest centre. Per-example bounds (Hamerly 2010) prove most examples' centres
+// unchanged with one distance; the others are ranked by ||c||^2 - 2 x.c through one float matrix
+// product per block of rows (rows whose best two centres are within float rounding are
+// re-ranked in double). The assignment is exactly Lloyd's; the inertia is summed from exact
+// double ||x - c||^2 of the chosen centres.
 // A centre left without examples is moved onto the example farthest from its own centre (taken
 // from a cluster with more than one example), which can only lower the inertia. The inertia
 // therefore never increases from one iteration to the next.

@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "stages/cluster/squared_distance.h"
 #include "stages/common/row_blocks.h"
 
 namespace stages {
@@ -15,9 +16,12 @@ constexpr int64_t kBlockRows = 1024;
 // closest[i] = min(closest[i], ||x_i - center||^2), element-wise in parallel.
 void UpdateClosest(const Eigen::Ref<const pipeline::RowMatrixXf>& x,
                    const Eigen::RowVectorXd& center, std::vector<double>& closest) {
+  const int64_t dims = x.cols();
   ForEachRowBlock(x.rows(), kBlockRows, [&](int64_t begin, int64_t end) {
+    std::vector<double> point(static_cast<size_t>(dims));
     for (int64_t i = begin; i < end; ++i) {
-      const double distance = (x.row(i).cast<double>() - center).squaredNorm();
+      Widen(x.row(i).data(), dims, point.data());
+      const double distance = SquaredDistance(point.data(), center.data(), dims);
       double& best = closest[static_cast<size_t>(i)];
       best = std::min(best, distance);
     }
@@ -49,9 +53,12 @@ double Potential(const Eigen::Ref<const pipeline::RowMatrixXf>& x,
                  const Eigen::RowVectorXd& candidate, const std::vector<double>& closest,
                  std::vector<double>& distances) {
   distances.resize(closest.size());
+  const int64_t dims = x.cols();
   return ReduceRowBlocks(x.rows(), kBlockRows, 0.0, [&](int64_t begin, int64_t end, double& sum) {
+    std::vector<double> point(static_cast<size_t>(dims));
     for (int64_t i = begin; i < end; ++i) {
-      const double distance = (x.row(i).cast<double>() - candidate).squaredNorm();
+      Widen(x.row(i).data(), dims, point.data());
+      const double distance = SquaredDistance(point.data(), candidate.data(), dims);
       distances[static_cast<size_t>(i)] = distance;
       sum += std::min(closest[static_cast<size_t>(i)], distance);
     }

@@ -69,7 +69,8 @@ pipeline::StageType GmmBayesStage() {
   type.kind = pipeline::StageKind::kTrain;
   type.help = "Bayes classifier with one Gaussian mixture per class: fit on input 1, classify "
               "input 2";
-  type.code_version = 2;  // 2: greedy k-means++ in the k-means initialisation; convergence rule
+  // 3: the k-means initialisation sums its distances in a fixed order (last bits).
+  type.code_version = 3;  // 2: greedy k-means++ in the k-means initialisation; convergence rule
   type.uses_rng = true;
   type.min_inputs = 2;
   type.max_inputs = 2;

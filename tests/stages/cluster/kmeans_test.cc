@@ -211,3 +211,31 @@ TEST_CASE("k-means assigns near-ties to the truly nearest centre", "[kmeans]") {
     CHECK(result.assignments[static_cast<size_t>(i)] == (to_second < to_first ? 1 : 0));
   }
 }
+
+TEST_CASE("k-means bounds never keep an example from a nearer centre", "[kmeans]") {
+  // Overlapping blobs in 3-D with many clusters: examples change cluster for many iterations,
+  // so the bounds skip some examples while others move. After every number of iterations the
+  // assignment must be the full search's: no centre nearer than the assigned one.
+  const stages::Blobs blobs = MakeTestBlobs(3000, 6, 2.5, 4.0, 31);
+  const RowMatrixXd start = blobs.x.topRows(12).cast<double>();
+  int64_t settled_iterations = 0;
+  for (int64_t iterations = 1; iterations <= 40; iterations += 3) {
+    stages::KMeansOptions options;
+    options.max_iterations = iterations;
+    options.tolerance = 0;
+    const stages::KMeansResult result = stages::RefineKMeans(blobs.x, start, options);
+    settled_iterations = std::max(settled_iterations, result.iterations);
+    const RowMatrixXd centers = result.centers.cast<double>();
+    int64_t wrong = 0;
+    for (Eigen::Index i = 0; i < blobs.x.rows(); ++i) {
+      const Eigen::RowVectorXd point = blobs.x.row(i).cast<double>();
+      const Eigen::VectorXd distances = (centers.rowwise() - point).rowwise().squaredNorm();
+      const double assigned = distances(result.assignments[static_cast<size_t>(i)]);
+      // The centres were rounded to float for the result: allow that much.
+      if (assigned > distances.minCoeff() * (1 + 1e-5) + 1e-9) ++wrong;
+    }
+    INFO("after " << result.iterations << " iterations");
+    CHECK(wrong == 0);
+  }
+  CHECK(settled_iterations > 10);  // the run really was long enough to exercise the bounds
+}

@@ -1,0 +1,61 @@
+#pragma once
+// Exact squared Euclidean distances in double for k-means and its seeding.
+//
+// The sum runs in eight interleaved partial sums (one fixed-size Eigen array: one AVX-512 or
+// two AVX2 registers, element-wise operations only) joined in a fixed order at the end, so the
+// result is the same bits on every ISA and for every memory alignment, and the loop is not
+// bound by the latency of one long chain of additions.
+
+#include <Eigen/Core>
+#include <cstdint>
+
+namespace stages {
+
+namespace squared_distance_internal {
+
+using Lanes = Eigen::Array<double, 8, 1>;
+
+inline double Join(const Lanes& lanes, double tail) {
+  return (((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) +
+          ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]))) +
+         tail;
+}
+
+}  // namespace squared_distance_internal
+
+inline double SquaredDistance(const double* a, const double* b, int64_t n) {
+  using squared_distance_internal::Lanes;
+  Lanes lanes = Lanes::Zero();
+  int64_t d = 0;
+  for (; d + 8 <= n; d += 8) {
+    lanes += (Eigen::Map<const Lanes>(a + d) - Eigen::Map<const Lanes>(b + d)).square();
+  }
+  double tail = 0;
+  for (; d < n; ++d) {
+    const double diff = a[d] - b[d];
+    tail += diff * diff;
+  }
+  return squared_distance_internal::Join(lanes, tail);
+}
+
+inline double SquaredNorm(const double* a, int64_t n) {
+  using squared_distance_internal::Lanes;
+  Lanes lanes = Lanes::Zero();
+  int64_t d = 0;
+  for (; d + 8 <= n; d += 8) lanes += Eigen::Map<const Lanes>(a + d).square();
+  double tail = 0;
+  for (; d < n; ++d) tail += a[d] * a[d];
+  return squared_distance_internal::Join(lanes, tail);
+}
+
+// out[0..n) = in[0..n) widened to double.
+inline void Widen(const float* in, int64_t n, double* out) {
+  Eigen::Map<Eigen::ArrayXd>(out, n) = Eigen::Map<const Eigen::ArrayXf>(in, n).cast<double>();
+}
+
+// sum[0..n) += in[0..n), widened to double.
+inline void AddWidened(const float* in, int64_t n, double* sum) {
+  Eigen::Map<Eigen::ArrayXd>(sum, n) += Eigen::Map<const Eigen::ArrayXf>(in, n).cast<double>();
+}
+
+}  // namespace stages
