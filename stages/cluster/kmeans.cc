@@ -103,7 +103,6 @@ class BoundedAssigner {
                            std::vector<int64_t>(static_cast<size_t>(clusters), 0), 0.0};
     out.totals = ReduceRowBlocks(
         examples, kBlockRows, zero, [&](int64_t begin, int64_t end, ClusterSums& partial) {
-          std::vector<double> point(static_cast<size_t>(dims));
           std::vector<int64_t> unsettled;
           for (int64_t i = begin; i < end; ++i) {
             const auto u = static_cast<size_t>(i);
@@ -112,17 +111,21 @@ class BoundedAssigner {
               continue;
             }
             const int32_t label = out.labels[u];
-            Widen(x_.row(i).data(), dims, point.data());
-            const double distance = SquaredDistance(point.data(), &centers(label, 0), dims);
+            const double distance = SquaredDistance(x_.row(i).data(), &centers(label, 0), dims);
             lower_[u] -= geometry.drop[static_cast<size_t>(label)];
             const double bound = std::max(lower_[u], geometry.half_gap[static_cast<size_t>(label)]);
-            if (std::sqrt(distance) < bound * (1 - kBoundMargin)) {
+            const double settled_below = bound * (1 - kBoundMargin);  // compared squared:
+            if (settled_below > 0 && distance < settled_below * settled_below) {  // no sqrt here
               out.distances[u] = distance;
             } else {
               unsettled.push_back(i);
             }
           }
-          Rank(centers, geometry, unsettled, out);
+          if (first) {
+            Rank(centers, geometry, unsettled, out);
+          } else {
+            RankExactly(centers, unsettled, out);
+          }
           for (int64_t i = begin; i < end; ++i) {
             const auto u = static_cast<size_t>(i);
             const auto label = static_cast<Eigen::Index>(out.labels[u]);
@@ -239,6 +242,35 @@ class BoundedAssigner {
         second = std::max(0.0, static_cast<double>(runner_up) + row_norm - error);
       }
       const auto u = static_cast<size_t>(rows[r]);
+      out.labels[u] = static_cast<int32_t>(best);
+      out.distances[u] = distance;
+      lower_[u] = std::sqrt(second) * (1 - kBoundMargin);
+    }
+  }
+
+  // Rank for the few examples the bounds leave after the first iteration: exact double distances
+  // to every centre straight from the float rows, which also gives the exact second distance
+  // (a tighter bound than the float runner-up's).
+  void RankExactly(const RowMatrixXd& centers, const std::vector<int64_t>& rows,
+                   Assignment& out) {
+    const Eigen::Index clusters = centers.rows();
+    const Eigen::Index dims = x_.cols();
+    const double infinity = std::numeric_limits<double>::infinity();
+    for (const int64_t i : rows) {
+      const float* row = x_.row(i).data();
+      double distance = infinity, second = infinity;
+      Eigen::Index best = 0;
+      for (Eigen::Index c = 0; c < clusters; ++c) {
+        const double exact = SquaredDistance(row, &centers(c, 0), dims);
+        if (exact < distance) {
+          second = distance;
+          distance = exact;
+          best = c;
+        } else if (exact < second) {
+          second = exact;
+        }
+      }
+      const auto u = static_cast<size_t>(i);
       out.labels[u] = static_cast<int32_t>(best);
       out.distances[u] = distance;
       lower_[u] = std::sqrt(second) * (1 - kBoundMargin);

@@ -47,22 +47,25 @@ int64_t DrawWeighted(const std::vector<double>& weights, pipeline::Rng& rng) {
   return last_positive;  // target rounded up to total
 }
 
-// distances[i] = ||x_i - candidate||^2; returns sum_i min(closest_i, distances[i]), the
-// potential if `candidate` became a centre.
-double Potential(const Eigen::Ref<const pipeline::RowMatrixXf>& x,
-                 const Eigen::RowVectorXd& candidate, const std::vector<double>& closest,
-                 std::vector<double>& distances) {
-  distances.resize(closest.size());
+// potentials[t] = sum_i min(closest_i, ||x_i - candidates_t||^2), the potential if candidate t
+// became a centre: all candidates in one pass over the data, which is read once, not once each.
+Eigen::VectorXd Potentials(const Eigen::Ref<const pipeline::RowMatrixXf>& x,
+                           const pipeline::RowMatrixXd& candidates,
+                           const std::vector<double>& closest) {
   const int64_t dims = x.cols();
-  return ReduceRowBlocks(x.rows(), kBlockRows, 0.0, [&](int64_t begin, int64_t end, double& sum) {
-    std::vector<double> point(static_cast<size_t>(dims));
-    for (int64_t i = begin; i < end; ++i) {
-      Widen(x.row(i).data(), dims, point.data());
-      const double distance = SquaredDistance(point.data(), candidate.data(), dims);
-      distances[static_cast<size_t>(i)] = distance;
-      sum += std::min(closest[static_cast<size_t>(i)], distance);
-    }
-  });
+  const Eigen::Index count = candidates.rows();
+  return ReduceRowBlocks(
+      x.rows(), kBlockRows, Eigen::VectorXd::Zero(count).eval(),
+      [&](int64_t begin, int64_t end, Eigen::VectorXd& sums) {
+        std::vector<double> point(static_cast<size_t>(dims));
+        for (int64_t i = begin; i < end; ++i) {
+          Widen(x.row(i).data(), dims, point.data());
+          const double nearest = closest[static_cast<size_t>(i)];
+          for (Eigen::Index t = 0; t < count; ++t) {
+            sums[t] += std::min(nearest, SquaredDistance(point.data(), candidates.row(t).data(), dims));
+          }
+        }
+      });
 }
 
 }  // namespace
@@ -79,7 +82,6 @@ pipeline::RowMatrixXd SeedKMeansPlusPlus(const Eigen::Ref<const pipeline::RowMat
   pipeline::RowMatrixXd centers(clusters, x.cols());
   std::vector<double> closest(static_cast<size_t>(examples),
                               std::numeric_limits<double>::infinity());
-  std::vector<double> candidate_distances, best_distances;  // greedy: per-candidate scratch
   int64_t pick = static_cast<int64_t>(rng.UniformInt(static_cast<uint64_t>(examples)));
   for (int64_t c = 0; c < clusters; ++c) {
     if (c > 0) {
@@ -89,26 +91,21 @@ pipeline::RowMatrixXd SeedKMeansPlusPlus(const Eigen::Ref<const pipeline::RowMat
         // most (the first on ties); all are drawn before any is scored.
         std::vector<int64_t> candidates = {pick};
         for (int64_t t = 1; t < trials; ++t) candidates.push_back(DrawWeighted(closest, rng));
-        double best = std::numeric_limits<double>::infinity();
-        for (int64_t candidate : candidates) {
-          const double potential =
-              Potential(x, x.row(candidate).cast<double>(), closest, candidate_distances);
-          if (potential < best) {
-            best = potential;
-            pick = candidate;
-            best_distances.swap(candidate_distances);
-          }
+        pipeline::RowMatrixXd points(trials, x.cols());
+        for (int64_t t = 0; t < trials; ++t) {
+          points.row(t) = x.row(candidates[static_cast<size_t>(t)]).cast<double>();
         }
+        const Eigen::VectorXd potentials = Potentials(x, points, closest);
+        Eigen::Index best = 0;
+        for (Eigen::Index t = 1; t < trials; ++t) {
+          if (potentials[t] < potentials[best]) best = t;
+        }
+        pick = candidates[static_cast<size_t>(best)];
       }
     }
     centers.row(c) = x.row(pick).cast<double>();
     if (c + 1 == clusters) break;
-    if (c > 0 && trials > 1) {
-      // The chosen candidate's distances were computed while it was scored.
-      for (size_t i = 0; i < closest.size(); ++i) closest[i] = std::min(closest[i], best_distances[i]);
-    } else {
-      UpdateClosest(x, centers.row(c), closest);
-    }
+    UpdateClosest(x, centers.row(c), closest);
   }
   return centers;
 }

@@ -38,6 +38,24 @@ inline double SquaredDistance(const double* a, const double* b, int64_t n) {
   return squared_distance_internal::Join(lanes, tail);
 }
 
+// The same sum for a float row x, widened to double on the fly (no copy of the row).
+inline double SquaredDistance(const float* x, const double* c, int64_t n) {
+  using squared_distance_internal::Lanes;
+  Lanes lanes = Lanes::Zero();
+  int64_t d = 0;
+  for (; d + 8 <= n; d += 8) {
+    lanes += (Eigen::Map<const Eigen::Array<float, 8, 1>>(x + d).cast<double>() -
+              Eigen::Map<const Lanes>(c + d))
+                 .square();
+  }
+  double tail = 0;
+  for (; d < n; ++d) {
+    const double diff = static_cast<double>(x[d]) - c[d];
+    tail += diff * diff;
+  }
+  return squared_distance_internal::Join(lanes, tail);
+}
+
 inline double SquaredNorm(const double* a, int64_t n) {
   using squared_distance_internal::Lanes;
   Lanes lanes = Lanes::Zero();
