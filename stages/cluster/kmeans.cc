@@ -140,8 +140,8 @@ class BoundedAssigner {
   struct CenterGeometry {
     std::vector<double> half_gap;  // [k] half the distance to the nearest other centre
     std::vector<double> drop;      // [k] largest movement of any other centre since last time
-    RowMatrixXf centers_f;         // the centres in float, for the ranking product
-    Eigen::VectorXf norms;         // their squared norms, in float
+    RowMatrixXf centers_f;         // first pass only: the centres in float, for the product
+    Eigen::VectorXf norms;         // first pass only: their squared norms, in float
     double largest_norm = 0.0;
   };
 
@@ -162,7 +162,6 @@ class BoundedAssigner {
     if (!first) {
       double top = 0.0, second = 0.0;
       Eigen::Index top_center = -1;
-      std::vector<double> moved(static_cast<size_t>(clusters));
       for (Eigen::Index c = 0; c < clusters; ++c) {
         const double m = std::sqrt(SquaredDistance(&centers(c, 0), &previous_centers_(c, 0), dims));
         if (m > top) {
@@ -178,9 +177,11 @@ class BoundedAssigner {
         g.drop[static_cast<size_t>(c)] = (c == top_center ? second : top) * (1 + kBoundMargin);
       }
     }
-    g.centers_f = centers.cast<float>();
-    g.norms = centers.rowwise().squaredNorm().cast<float>();
-    g.largest_norm = static_cast<double>(g.norms.maxCoeff());
+    if (first) {  // only the first pass ranks by the float product
+      g.centers_f = centers.cast<float>();
+      g.norms = centers.rowwise().squaredNorm().cast<float>();
+      g.largest_norm = static_cast<double>(g.norms.maxCoeff());
+    }
     return g;
   }
 
@@ -203,7 +204,6 @@ class BoundedAssigner {
     // Scores as [k, rows]: each row's k scores are contiguous.
     Eigen::MatrixXf scores = g.centers_f * gathered.transpose();
     scores = (-2.0f * scores).colwise() + g.norms;
-    std::vector<double> point(static_cast<size_t>(dims));
     const double infinity = std::numeric_limits<double>::infinity();
     for (size_t r = 0; r < rows.size(); ++r) {
       const float* row_scores = scores.col(static_cast<Eigen::Index>(r)).data();
@@ -220,24 +220,16 @@ class BoundedAssigner {
           runner_up = score;
         }
       }
-      Widen(x_.row(rows[r]).data(), dims, point.data());
-      const double row_norm = SquaredNorm(point.data(), dims);
-      double distance = SquaredDistance(point.data(), &centers(best, 0), dims);
+      const float* row = x_.row(rows[r]).data();
+      const double row_norm = SquaredNorm(row, dims);
+      double distance = SquaredDistance(row, &centers(best, 0), dims);
       double second = infinity;
       const double error = slack * (row_norm + g.largest_norm);
       if (clusters > 1 && static_cast<double>(runner_up) - best_score <= error) {
-        // Exact ranking: the nearest (lowest index on ties) and the second-nearest distance.
-        distance = infinity;
-        for (Eigen::Index c = 0; c < clusters; ++c) {
-          const double exact = SquaredDistance(point.data(), &centers(c, 0), dims);
-          if (exact < distance) {
-            second = distance;
-            distance = exact;
-            best = c;
-          } else if (exact < second) {
-            second = exact;
-          }
-        }
+        const Nearest exact = ExactNearest(row, centers);
+        best = exact.center;
+        distance = exact.distance;
+        second = exact.second;
       } else if (clusters > 1) {
         second = std::max(0.0, static_cast<double>(runner_up) + row_norm - error);
       }
@@ -253,28 +245,36 @@ class BoundedAssigner {
   // (a tighter bound than the float runner-up's).
   void RankExactly(const RowMatrixXd& centers, const std::vector<int64_t>& rows,
                    Assignment& out) {
-    const Eigen::Index clusters = centers.rows();
-    const Eigen::Index dims = x_.cols();
-    const double infinity = std::numeric_limits<double>::infinity();
     for (const int64_t i : rows) {
-      const float* row = x_.row(i).data();
-      double distance = infinity, second = infinity;
-      Eigen::Index best = 0;
-      for (Eigen::Index c = 0; c < clusters; ++c) {
-        const double exact = SquaredDistance(row, &centers(c, 0), dims);
-        if (exact < distance) {
-          second = distance;
-          distance = exact;
-          best = c;
-        } else if (exact < second) {
-          second = exact;
-        }
-      }
+      const Nearest nearest = ExactNearest(x_.row(i).data(), centers);
       const auto u = static_cast<size_t>(i);
-      out.labels[u] = static_cast<int32_t>(best);
-      out.distances[u] = distance;
-      lower_[u] = std::sqrt(second) * (1 - kBoundMargin);
+      out.labels[u] = static_cast<int32_t>(nearest.center);
+      out.distances[u] = nearest.distance;
+      lower_[u] = std::sqrt(nearest.second) * (1 - kBoundMargin);
     }
+  }
+
+  struct Nearest {
+    Eigen::Index center = 0;  // lowest index on ties
+    double distance = 0.0;    // squared, to that centre
+    double second = 0.0;      // squared, to the next nearest (infinity for one centre)
+  };
+
+  // The nearest centre of one row by exact double distances to every centre.
+  static Nearest ExactNearest(const float* row, const RowMatrixXd& centers) {
+    Nearest n;
+    n.distance = n.second = std::numeric_limits<double>::infinity();
+    for (Eigen::Index c = 0; c < centers.rows(); ++c) {
+      const double exact = SquaredDistance(row, &centers(c, 0), centers.cols());
+      if (exact < n.distance) {
+        n.second = n.distance;
+        n.distance = exact;
+        n.center = c;
+      } else if (exact < n.second) {
+        n.second = exact;
+      }
+    }
+    return n;
   }
 
   DataRef x_;

@@ -18,10 +18,8 @@ void UpdateClosest(const Eigen::Ref<const pipeline::RowMatrixXf>& x,
                    const Eigen::RowVectorXd& center, std::vector<double>& closest) {
   const int64_t dims = x.cols();
   ForEachRowBlock(x.rows(), kBlockRows, [&](int64_t begin, int64_t end) {
-    std::vector<double> point(static_cast<size_t>(dims));
     for (int64_t i = begin; i < end; ++i) {
-      Widen(x.row(i).data(), dims, point.data());
-      const double distance = SquaredDistance(point.data(), center.data(), dims);
+      const double distance = SquaredDistance(x.row(i).data(), center.data(), dims);
       double& best = closest[static_cast<size_t>(i)];
       best = std::min(best, distance);
     }

@@ -23,28 +23,14 @@ inline double Join(const Lanes& lanes, double tail) {
 
 }  // namespace squared_distance_internal
 
-inline double SquaredDistance(const double* a, const double* b, int64_t n) {
+// ||x - c||^2 for a row x of float (widened on the fly, no copy) or double values.
+template <typename Scalar>
+double SquaredDistance(const Scalar* x, const double* c, int64_t n) {
   using squared_distance_internal::Lanes;
   Lanes lanes = Lanes::Zero();
   int64_t d = 0;
   for (; d + 8 <= n; d += 8) {
-    lanes += (Eigen::Map<const Lanes>(a + d) - Eigen::Map<const Lanes>(b + d)).square();
-  }
-  double tail = 0;
-  for (; d < n; ++d) {
-    const double diff = a[d] - b[d];
-    tail += diff * diff;
-  }
-  return squared_distance_internal::Join(lanes, tail);
-}
-
-// The same sum for a float row x, widened to double on the fly (no copy of the row).
-inline double SquaredDistance(const float* x, const double* c, int64_t n) {
-  using squared_distance_internal::Lanes;
-  Lanes lanes = Lanes::Zero();
-  int64_t d = 0;
-  for (; d + 8 <= n; d += 8) {
-    lanes += (Eigen::Map<const Eigen::Array<float, 8, 1>>(x + d).cast<double>() -
+    lanes += (Eigen::Map<const Eigen::Array<Scalar, 8, 1>>(x + d).template cast<double>() -
               Eigen::Map<const Lanes>(c + d))
                  .square();
   }
@@ -56,13 +42,16 @@ inline double SquaredDistance(const float* x, const double* c, int64_t n) {
   return squared_distance_internal::Join(lanes, tail);
 }
 
-inline double SquaredNorm(const double* a, int64_t n) {
+// ||x||^2 of a float row, in double.
+inline double SquaredNorm(const float* x, int64_t n) {
   using squared_distance_internal::Lanes;
   Lanes lanes = Lanes::Zero();
   int64_t d = 0;
-  for (; d + 8 <= n; d += 8) lanes += Eigen::Map<const Lanes>(a + d).square();
+  for (; d + 8 <= n; d += 8) {
+    lanes += Eigen::Map<const Eigen::Array<float, 8, 1>>(x + d).cast<double>().square();
+  }
   double tail = 0;
-  for (; d < n; ++d) tail += a[d] * a[d];
+  for (; d < n; ++d) tail += static_cast<double>(x[d]) * static_cast<double>(x[d]);
   return squared_distance_internal::Join(lanes, tail);
 }
 
