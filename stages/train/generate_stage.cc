@@ -85,7 +85,7 @@ pipeline::StageType GenerateStage() {
   type.kind = pipeline::StageKind::kEvaluate;
   type.help = "samples of a trained generative model (task gan or vae) as a data set, e.g. "
               "for sample_quality";
-  type.code_version = 1;
+  type.code_version = 2;  // 2: batch norm of feature vectors on the JIT kernel, Winograd convolutions
   type.uses_rng = true;
   type.min_inputs = 1;
   type.max_inputs = 1;

@@ -9,6 +9,12 @@
 // use_scale | use_shift flags (the older use_scale_shift packs them into one [2, C] tensor,
 // which would not fit one ParameterView per tensor). The running statistics are updated here,
 // after the primitive, since oneDNN only reports the batch statistics.
+//
+// A feature-vector input (N, F) in the plain layout would get oneDNN's generic ncsp kernel,
+// about 5x slower than its JIT kernel on AVX2 and AVX-512 alike (192 vs 40 us for forward and
+// backward of 100 x 400). The same bytes described as (N, F, 1, 1) channels-last are what the JIT
+// kernel takes, so the primitives run on such views of the layer's buffers; the other layers
+// still see (N, F).
 
 namespace stages::nn {
 
@@ -27,11 +33,30 @@ Dims BatchNorm::OutputShape(const Dims& input) const {
   return input;
 }
 
+namespace {
+
+// The descriptor the primitives use for data laid out as `md`: (N, F, 1, 1) channels-last for a
+// plain (N, F), `md` itself otherwise.
+memory::desc ComputeDesc(const memory::desc& md) {
+  const Dims dims = md.dims();
+  if (dims.size() != 2 || md != PlainDesc(dims)) return md;
+  return memory::desc({dims[0], dims[1], 1, 1}, memory::data_type::f32, memory::format_tag::nhwc);
+}
+
+// `buffer`'s bytes under descriptor `md` (same size).
+memory View(const Device& device, const memory& buffer, const memory::desc& md) {
+  return memory(md, device.engine, buffer.get_data_handle());
+}
+
+}  // namespace
+
 void BatchNorm::Build(Device& device, const memory& input, const memory* input_grad) {
   device_ = &device;
-  input_ = input;
-  const memory::desc data_md = input.get_desc();
-  const Dims in = data_md.dims();
+  const memory::desc layer_md = input.get_desc();
+  const memory::desc data_md = ComputeDesc(layer_md);
+  input_source_ = input;
+  input_ = View(device, input, data_md);
+  const Dims in = layer_md.dims();
   per_channel_count_ = Product(in) / in[1];
   if (!gamma_) {
     channels_ = in[1];
@@ -56,8 +81,10 @@ void BatchNorm::Build(Device& device, const memory& input, const memory* input_g
                                               epsilon, scale_shift | Flags::use_global_stats),
       device.engine);
   forward_inference_ = dnnl::batch_normalization_forward(inference_pd);
-  output_ = ZeroedMemory(device, training_pd.dst_desc());
-  output_grad_ = ZeroedMemory(device, training_pd.dst_desc());
+  output_ = ZeroedMemory(device, layer_md);
+  output_grad_ = ZeroedMemory(device, layer_md);
+  output_view_ = View(device, output_, data_md);
+  output_grad_view_ = View(device, output_grad_, data_md);
   batch_mean_ = ZeroedMemory(device, training_pd.mean_desc());
   batch_var_ = ZeroedMemory(device, training_pd.variance_desc());
   running_mean_memory_ = memory(training_pd.mean_desc(), device.engine, running_mean_.data());
@@ -69,12 +96,14 @@ void BatchNorm::Build(Device& device, const memory& input, const memory* input_g
       device.engine, training_pd);
   backward_ = dnnl::batch_normalization_backward(backward_pd);
   // The primitive always computes the input gradient; without a consumer it goes to scratch.
-  input_grad_ = input_grad != nullptr ? *input_grad : ZeroedMemory(device, data_md);
+  input_grad_source_ = input_grad != nullptr ? *input_grad : ZeroedMemory(device, layer_md);
+  input_grad_ = View(device, input_grad_source_, data_md);
 }
 
 void BatchNorm::Forward(bool training) {
+  input_.set_data_handle(input_source_.get_data_handle());  // the network may have moved it
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, input_},
-                                          {DNNL_ARG_DST, output_},
+                                          {DNNL_ARG_DST, output_view_},
                                           {DNNL_ARG_SCALE, gamma_->value()},
                                           {DNNL_ARG_SHIFT, beta_->value()}};
   if (!training) {
@@ -101,11 +130,13 @@ void BatchNorm::Forward(bool training) {
 void BatchNorm::Backward() {
   Device& device = *device_;
   const bool frozen = gamma_->frozen() && beta_->frozen();
+  input_.set_data_handle(input_source_.get_data_handle());
+  input_grad_.set_data_handle(input_grad_source_.get_data_handle());
   Execute(device, backward_,
           {{DNNL_ARG_SRC, input_},
            {DNNL_ARG_MEAN, batch_mean_},
            {DNNL_ARG_VARIANCE, batch_var_},
-           {DNNL_ARG_DIFF_DST, output_grad_},
+           {DNNL_ARG_DIFF_DST, output_grad_view_},
            {DNNL_ARG_SCALE, gamma_->value()},
            {DNNL_ARG_SHIFT, beta_->value()},
            {DNNL_ARG_DIFF_SRC, input_grad_},

@@ -47,8 +47,15 @@ class BatchNorm : public Layer {
   std::vector<float> running_mean_;
   std::vector<float> running_var_;
 
+  // The input and the input gradient (the caller's, or a scratch buffer when none is wanted)
+  // as Build got them; a caller may move their data handles between passes.
+  dnnl::memory input_source_;
+  dnnl::memory input_grad_source_;
+  // The primitives' views of them, of output() and of output_grad() (see batch_norm.cc).
   dnnl::memory input_;
-  dnnl::memory input_grad_;  // the caller's, or a scratch buffer when none is wanted
+  dnnl::memory input_grad_;
+  dnnl::memory output_view_;
+  dnnl::memory output_grad_view_;
   dnnl::memory batch_mean_;
   dnnl::memory batch_var_;
   dnnl::memory running_mean_memory_;  // views of running_mean_ / running_var_

@@ -19,6 +19,10 @@
 
 namespace stages::nn {
 
+// auto: Winograd for the forward pass and the weight gradient where oneDNN has it (see
+// conv2d.cc); direct: the direct kernels throughout.
+enum class ConvAlgorithm { kAuto, kDirect };
+
 struct ConvOptions {
   int64_t out_channels = 1;
   int64_t kernel = 3;
@@ -26,6 +30,7 @@ struct ConvOptions {
   int64_t pad = 0;
   int64_t output_padding = 0;  // transposed only: extra rows/columns at the bottom/right
   bool bias = true;
+  ConvAlgorithm algorithm = ConvAlgorithm::kAuto;  // convolutions only
 };
 
 class Conv2d : public WeightedLayer {
@@ -42,8 +47,11 @@ class Conv2d : public WeightedLayer {
  private:
   Fans WeightFans() const override;
   template <typename Fwd, typename BwdData, typename BwdWeights>
+  // `algorithm` for the data gradient; `faster` for the forward pass and the weight gradient
+  // where oneDNN implements it for these shapes, `algorithm` otherwise.
   void BuildPrimitives(dnnl::algorithm algorithm, const Dims& src_dims, const Dims& dst_dims,
-                       const dnnl::memory& input, const dnnl::memory* input_grad);
+                       const dnnl::memory& input, const dnnl::memory* input_grad,
+                       dnnl::algorithm faster);
 
   ConvOptions options_;
   bool transposed_;

@@ -6,6 +6,9 @@
 //
 // Not thread-safe: a network and its device are used by one thread at a time.
 
+#include <cstring>
+#include <optional>
+
 #include <oneapi/dnnl/dnnl.hpp>
 
 namespace stages::nn {
@@ -41,5 +44,24 @@ inline float* Data(const dnnl::memory& memory) {
 
 // A memory of `desc` with zeroed contents (zero padding matters for blocked layouts).
 dnnl::memory ZeroedMemory(const Device& device, const MemoryDesc& desc);
+
+// The primitive descriptor `make()` returns, or nothing when oneDNN has no implementation for
+// what it asks (layouts a layer would like to force, say).
+template <typename Make>
+auto TryPrimitiveDesc(Make make) -> std::optional<decltype(make())> {
+  try {
+    return make();
+  } catch (const dnnl::error& error) {
+    if (error.status != dnnl_unimplemented) throw;
+    return std::nullopt;
+  }
+}
+
+// Whether `candidate` exists and runs the same oneDNN implementation as `reference` (so forcing
+// a layout did not fall back to a slower kernel).
+template <typename Candidate, typename Reference>
+bool SameKernel(const std::optional<Candidate>& candidate, const Reference& reference) {
+  return candidate && std::strcmp(candidate->impl_info_str(), reference.impl_info_str()) == 0;
+}
 
 }  // namespace stages::nn

@@ -44,6 +44,14 @@ std::vector<ParamSpec> ConvFields(bool transposed) {
   };
   if (transposed) {
     fields.push_back(ParamSpec::Int("output_padding", 0, "extra rows/columns on one side").Min(0));
+  } else {
+    fields.push_back(
+        ParamSpec::String("algorithm", "auto",
+                          "auto: Winograd for the forward pass and the weight gradient of 3x3 "
+                          "stride-1 layers with >= 16 input and output channels where oneDNN "
+                          "has it (AVX-512), direct otherwise; "
+                          "direct: as PyTorch computes it")
+            .Choices({"auto", "direct"}));
   }
   return fields;
 }
@@ -67,7 +75,12 @@ std::unique_ptr<Layer> MakeLayer(const std::string& type, const std::string& nam
     options.stride = Int(spec, "stride");
     options.pad = Int(spec, "pad");
     options.bias = spec.at("bias").get<bool>();
-    if (type == "conv") return std::make_unique<Conv2d>(name, options);
+    if (type == "conv") {
+      options.algorithm = spec.at("algorithm").get<std::string>() == "direct"
+                              ? ConvAlgorithm::kDirect
+                              : ConvAlgorithm::kAuto;
+      return std::make_unique<Conv2d>(name, options);
+    }
     options.output_padding = Int(spec, "output_padding");
     return std::make_unique<ConvTranspose2d>(name, options);
   }

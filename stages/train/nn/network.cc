@@ -16,6 +16,14 @@
 // gradients are requested only downstream of the first layer with parameters: nothing upstream
 // consumes them. A flatten feeding a linear layer keeps the blocked 4-D layout (the inner
 // product reads it directly), which saves two reorders per step.
+//
+// A ReLU right before a max pooling runs after it instead: max pooling commutes with any
+// non-decreasing function, so relu(maxpool(x)) = maxpool(relu(x)), and the gradients agree bit
+// for bit too (where the window's maximum is positive both route the gradient to the same
+// element; where it is not, both give zero), while the ReLU then touches a quarter of the
+// values (S8's CNN: 1.3 ms a batch less). Only for ReLU proper: a leaky ReLU's rounding can tie
+// two negative inputs and move the gradient to another element of the window. The user's order
+// stays what Summary, LayerOutput and the layer names refer to.
 
 namespace stages::nn {
 namespace {
@@ -50,6 +58,13 @@ Network::Network(const nlohmann::json& layers, const NetworkOptions& options)
     layers_.push_back(std::move(spec.layer));
   }
   output_shape_ = shape;
+  for (size_t i = 0; i < layers_.size(); ++i) order_.push_back(i);
+  for (size_t i = 0; i + 1 < layers_.size(); ++i) {
+    if (layers_[i]->type() == "relu" && layers_[i + 1]->type() == "maxpool") {
+      std::swap(order_[i], order_[i + 1]);
+      ++i;
+    }
+  }
   for (size_t i = 0; i + 1 < layers_.size(); ++i) {
     // Not for a flatten of the network's input: that is plain already, and the inner product
     // runs faster on the 2-D view than on 4-D images (and reorders no weights per call).
@@ -59,7 +74,7 @@ Network::Network(const nlohmann::json& layers, const NetworkOptions& options)
   }
   Build(options.batch);
   while (first_with_parameters_ + 1 < layers_.size() &&
-         layers_[first_with_parameters_]->Parameters().empty()) {
+         Run(first_with_parameters_).Parameters().empty()) {
     ++first_with_parameters_;
   }
   const pipeline::Rng root(options.seed);
@@ -107,12 +122,12 @@ void Network::Build(int64_t batch) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     const dnnl::memory* input_grad = !gradient_needed ? nullptr
                                      : i == 0        ? &input_grad_
-                                                     : &layers_[i - 1]->output_grad();
-    layers_[i]->Build(device_, *previous, input_grad);
-    if (!layers_[i]->Parameters().empty()) gradient_needed = true;
-    previous = &layers_[i]->output();
+                                                     : &Run(i - 1).output_grad();
+    Run(i).Build(device_, *previous, input_grad);
+    if (!Run(i).Parameters().empty()) gradient_needed = true;
+    previous = &Run(i).output();
   }
-  const Layer& last = *layers_.back();
+  const Layer& last = Run(layers_.size() - 1);
   const dnnl::memory::desc last_desc = last.output().get_desc();
   const dnnl::memory::desc plain = PlainDesc(last_desc.dims());
   output_aliased_ = last_desc == plain;
@@ -138,9 +153,9 @@ const float* Network::Forward(const float* input, int64_t batch, bool training) 
   if (batch != batch_) Build(batch);
   // oneDNN only reads the source; the memory object needs a non-const pointer.
   input_.set_data_handle(const_cast<float*>(input));
-  for (const auto& layer : layers_) layer->Forward(training);
+  for (size_t i = 0; i < layers_.size(); ++i) Run(i).Forward(training);
   if (!output_aliased_) {
-    dnnl::memory source = layers_.back()->output();
+    dnnl::memory source = Run(layers_.size() - 1).output();
     output_reorder_.execute(device_.stream, source, output_);
   }
   device_.stream.wait();
@@ -148,7 +163,7 @@ const float* Network::Forward(const float* input, int64_t batch, bool training) 
 }
 
 void Network::Backward(const float* output_grad, bool input_gradient) {
-  Layer& last = *layers_.back();
+  Layer& last = Run(layers_.size() - 1);
   if (output_grad_aliased_) {
     std::memcpy(Data(last.output_grad()), output_grad,
                 static_cast<size_t>(batch_ * output_size()) * sizeof(float));
@@ -160,9 +175,9 @@ void Network::Backward(const float* output_grad, bool input_gradient) {
   // Without the input gradient the layers below the first one with parameters have nothing
   // to do, and that one need not compute its own input gradient.
   const size_t lowest = input_gradient ? 0 : first_with_parameters_;
-  if (!input_gradient) layers_[lowest]->SkipInputGradient(true);
-  for (size_t i = layers_.size(); i-- > lowest;) layers_[i]->Backward();
-  if (!input_gradient) layers_[lowest]->SkipInputGradient(false);
+  if (!input_gradient) Run(lowest).SkipInputGradient(true);
+  for (size_t i = layers_.size(); i-- > lowest;) Run(i).Backward();
+  if (!input_gradient) Run(lowest).SkipInputGradient(false);
   device_.stream.wait();
 }
 
@@ -316,8 +331,24 @@ const Layer* Network::FindLayerOfType(const std::string& type) const {
   return nullptr;
 }
 
+size_t Network::HolderOfOutput(const std::string& layer_name) const {
+  const size_t index = LayerIndex(layer_name);
+  const size_t position = RunPosition(index);
+  if (position == index) return index;
+  if (position > index) {  // a ReLU that runs after its max pooling
+    throw pipeline::ConfigError("the output of layer '" + layer_name +
+                                "' is not kept: it runs after the max pooling that follows it "
+                                "(the same values); use '" + layers_[index + 1]->name() + "'");
+  }
+  return order_[index];  // the max pooling's values come out of the ReLU that now follows it
+}
+
+size_t Network::RunPosition(size_t index) const {
+  return static_cast<size_t>(std::find(order_.begin(), order_.end(), index) - order_.begin());
+}
+
 std::vector<float> Network::LayerOutput(const std::string& layer_name) {
-  const Layer& layer = *layers_[LayerIndex(layer_name)];
+  const Layer& layer = *layers_[HolderOfOutput(layer_name)];
   dnnl::memory source = layer.output();
   const dnnl::memory::desc plain = PlainDesc(source.get_desc().dims());
   std::vector<float> values(static_cast<size_t>(Product(plain.dims())));
@@ -330,14 +361,16 @@ std::vector<float> Network::LayerOutput(const std::string& layer_name) {
 const float* Network::ForwardAfter(const std::string& layer_name, const float* values,
                                    int64_t batch) {
   if (batch != batch_) Build(batch);
-  const size_t index = LayerIndex(layer_name);
+  const size_t index = HolderOfOutput(layer_name);
   dnnl::memory target = layers_[index]->output();
   const dnnl::memory::desc plain = PlainDesc(target.get_desc().dims());
   dnnl::memory source(plain, device_.engine, const_cast<float*>(values));
   dnnl::reorder(source, target).execute(device_.stream, source, target);
-  for (size_t i = index + 1; i < layers_.size(); ++i) layers_[i]->Forward(/*training=*/false);
+  for (size_t i = RunPosition(index) + 1; i < layers_.size(); ++i) {
+    Run(i).Forward(/*training=*/false);
+  }
   if (!output_aliased_) {
-    dnnl::memory last = layers_.back()->output();
+    dnnl::memory last = Run(layers_.size() - 1).output();
     output_reorder_.execute(device_.stream, last, output_);
   }
   device_.stream.wait();

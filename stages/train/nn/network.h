@@ -155,6 +155,13 @@ class Network {
   ParameterTensor& ParameterAt(size_t index);
   void Build(int64_t batch);
   size_t LayerIndex(const std::string& layer_name) const;
+  // The layer at position `position` of the run order.
+  Layer& Run(size_t position) const { return *layers_[order_[position]]; }
+  // Where layer `index` (user order) runs.
+  size_t RunPosition(size_t index) const;
+  // The layer (user order) whose output() holds the named layer's output; throws ConfigError
+  // for a layer whose output is not kept (see network.cc on the run order).
+  size_t HolderOfOutput(const std::string& layer_name) const;
   Init ResolveInit(size_t index, InitChoice choice) const;
 
   Device device_;
@@ -162,10 +169,14 @@ class Network {
   Dims output_shape_;
   std::vector<std::unique_ptr<Layer>> layers_;
   std::vector<Dims> shapes_;  // per-example output shape of each layer
+  // The order the layers run in, as indices into layers_: the user's, except that a ReLU
+  // followed by a max pooling runs after it (see network.cc).
+  std::vector<size_t> order_;
   int64_t batch_ = 0;
 
   bool input_gradient_ = false;
-  // The first layer with parameters: where a backward pass without the input gradient stops.
+  // The first layer with parameters (a position in order_): where a backward pass without the
+  // input gradient stops.
   size_t first_with_parameters_ = 0;
   dnnl::memory input_;        // plain input, pointing at the caller's buffer during Forward
   dnnl::memory input_grad_;   // plain, with input_gradient_ only
