@@ -16,9 +16,9 @@
 //   packet sqrt is an rsqrt approximation plus a Newton step while its scalar path is exact,
 //   and which elements take which path depends on the buffers' addresses, so results changed
 //   with the allocation. In a plain loop the scalar and vector paths give the same bits (IEEE
-//   sqrt and division are exact in both). A loop calling sqrtf is not vectorised unless
-//   -fno-math-errno is given; it runs scalar, about 1 ns per element, far below a batch's
-//   forward and backward passes.
+//   sqrt and division are exact in both). A loop calling sqrtf is vectorised only with
+//   -fno-math-errno, which CMakeLists.txt gives adaptive_optimizers.cc: scalar, Adam took about
+//   1 ns per element, 0.3 ms a step for the 3x400 batch-norm MLP (a sixth of its step).
 
 
 #include <algorithm>
