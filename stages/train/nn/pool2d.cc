@@ -4,6 +4,11 @@
 
 #include "pipeline/errors.h"
 
+// Implementation notes: a 2x2 stride-2 max pooling of channel-blocked activations runs on our
+// own loops (max_pool_2x2.h says why); every other pooling on oneDNN's primitive, whose
+// destination takes the source's layout family (e.g. nChw16c), so no reorder is needed before
+// or after.
+
 namespace stages::nn {
 
 using dnnl::memory;
@@ -46,10 +51,21 @@ void Pool2d::Build(Device& device, const memory& input, const memory* input_grad
   for (size_t i = 0; i < 2; ++i) {
     padding_r[i] = (dst_dims[i + 2] - 1) * stride() + options_.kernel - in[i + 2] - options_.pad;
   }
+  own_shape_ = MaxPool2x2Shape();
+  if (max_ && options_.kernel == 2 && stride() == 2 && options_.pad == 0) {
+    own_shape_ = MaxPool2x2ShapeOf(src_md);
+  }
+  if (own_shape_.planes > 0) {
+    const auto tag = own_shape_.block == 8 ? memory::format_tag::nChw8c
+                                           : memory::format_tag::nChw16c;
+    const memory::desc dst_md(dst_dims, memory::data_type::f32, tag);
+    output_ = ZeroedMemory(device, dst_md);
+    output_grad_ = ZeroedMemory(device, dst_md);
+    argmax_.assign(static_cast<size_t>(PhysicalSize(dst_md)), 0);
+    return;
+  }
   const dnnl::algorithm algorithm =
       max_ ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
-  // The destination takes the source's layout family (e.g. nChw16c), so no reorder is needed
-  // before or after.
   const memory::desc dst_any(dst_dims, memory::data_type::f32, memory::format_tag::any);
   const dnnl::pooling_forward::primitive_desc forward_pd(
       dnnl::pooling_forward::desc(dnnl::prop_kind::forward_training, algorithm, src_md, dst_any,
@@ -69,6 +85,10 @@ void Pool2d::Build(Device& device, const memory& input, const memory* input_grad
 }
 
 void Pool2d::Forward(bool training) {
+  if (own_shape_.planes > 0) {
+    MaxPool2x2Forward(own_shape_, Data(input_), Data(output_), argmax_.data());
+    return;
+  }
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, input_}, {DNNL_ARG_DST, output_}};
   if (max_) args[DNNL_ARG_WORKSPACE] = workspace_;
   Execute(*device_, forward_, args);
@@ -76,6 +96,10 @@ void Pool2d::Forward(bool training) {
 
 void Pool2d::Backward() {
   if (!input_grad_) return;
+  if (own_shape_.planes > 0) {
+    MaxPool2x2Backward(own_shape_, Data(output_grad_), argmax_.data(), Data(input_grad_));
+    return;
+  }
   std::unordered_map<int, memory> args = {{DNNL_ARG_DIFF_DST, output_grad_},
                                           {DNNL_ARG_DIFF_SRC, input_grad_}};
   if (max_) args[DNNL_ARG_WORKSPACE] = workspace_;

@@ -2,12 +2,15 @@
 // Pool2d: max pooling ("maxpool") and average pooling ("avgpool", padding excluded from the
 // average) over square windows. Shape (C, H, W) -> (C, (H + 2 pad - kernel) / stride + 1, ...)
 // with floor division; stride defaults to the kernel size. Works on the input's layout (blocked
-// or plain) without reordering. Max pooling keeps oneDNN's workspace (the arg-max positions)
-// from the forward pass for the backward pass; gradients of tied maxima go to one position.
+// or plain) without reordering. Max pooling keeps the arg-max positions from the forward pass
+// for the backward pass; gradients of tied maxima go to the first in window order.
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "stages/train/nn/layer.h"
+#include "stages/train/nn/max_pool_2x2.h"
 
 namespace stages::nn {
 
@@ -35,6 +38,8 @@ class Pool2d : public Layer {
   dnnl::memory input_;
   dnnl::memory input_grad_;
   dnnl::memory workspace_;
+  MaxPool2x2Shape own_shape_;     // planes > 0: this build runs max_pool_2x2's loops
+  std::vector<uint8_t> argmax_;   // their workspace
   dnnl::primitive forward_;
   dnnl::primitive backward_;
 };
