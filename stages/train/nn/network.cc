@@ -21,7 +21,7 @@
 // non-decreasing function, so relu(maxpool(x)) = maxpool(relu(x)), and the gradients agree bit
 // for bit too (where the window's maximum is positive both route the gradient to the same
 // element; where it is not, both give zero), while the ReLU then touches a quarter of the
-// values (S8's CNN: 1.3 ms a batch less). Only for ReLU proper: a leaky ReLU's rounding can tie
+// values (S8's CNN: about 1.5 ms a batch less). Only for ReLU proper: a leaky ReLU's rounding can tie
 // two negative inputs and move the gradient to another element of the window. The user's order
 // stays what Summary, LayerOutput and the layer names refer to.
 
