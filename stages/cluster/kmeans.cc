@@ -74,6 +74,10 @@ struct Assignment {
 // distances and of the bound updates over thousands of iterations, far below any real gap.
 constexpr double kBoundMargin = 1e-9;
 
+// A block whose unsettled examples are at least 1/kProductShare of its rows ranks them with the
+// float product (Rank), fewer with exact distances (RankExactly); 2 to 16 measured the same.
+constexpr int64_t kProductShare = 8;
+
 // Assigns every example to its nearest centre (lowest index on ties) and sums the clusters,
 // iteration after iteration, skipping the examples whose bounds prove their centre unchanged
 // (Hamerly, "Making k-means even faster", SDM 2010). Per example it keeps a lower bound on the
@@ -121,7 +125,7 @@ class BoundedAssigner {
               unsettled.push_back(i);
             }
           }
-          if (first) {
+          if (first || static_cast<int64_t>(unsettled.size()) * kProductShare >= end - begin) {
             Rank(centers, geometry, unsettled, out);
           } else {
             RankExactly(centers, unsettled, out);
@@ -140,8 +144,8 @@ class BoundedAssigner {
   struct CenterGeometry {
     std::vector<double> half_gap;  // [k] half the distance to the nearest other centre
     std::vector<double> drop;      // [k] largest movement of any other centre since last time
-    RowMatrixXf centers_f;         // first pass only: the centres in float, for the product
-    Eigen::VectorXf norms;         // first pass only: their squared norms, in float
+    RowMatrixXf centers_f;         // the centres in float, for the product
+    Eigen::VectorXf norms;         // their squared norms, in float
     double largest_norm = 0.0;
   };
 
@@ -177,11 +181,9 @@ class BoundedAssigner {
         g.drop[static_cast<size_t>(c)] = (c == top_center ? second : top) * (1 + kBoundMargin);
       }
     }
-    if (first) {  // only the first pass ranks by the float product
-      g.centers_f = centers.cast<float>();
-      g.norms = centers.rowwise().squaredNorm().cast<float>();
-      g.largest_norm = static_cast<double>(g.norms.maxCoeff());
-    }
+    g.centers_f = centers.cast<float>();
+    g.norms = centers.rowwise().squaredNorm().cast<float>();
+    g.largest_norm = static_cast<double>(g.norms.maxCoeff());
     return g;
   }
 
@@ -240,9 +242,11 @@ class BoundedAssigner {
     }
   }
 
-  // Rank for the few examples the bounds leave after the first iteration: exact double distances
-  // to every centre straight from the float rows, which also gives the exact second distance
-  // (a tighter bound than the float runner-up's).
+  // Rank for a block whose bounds leave few examples (after the first iterations): exact double
+  // distances to every centre straight from the float rows, which also gives the exact second
+  // distance (a tighter bound than the float runner-up's). Both give the same labels and
+  // distances; on K=10, PCA-50 of 60,000, iterations 2-10 leave 15,000-28,000 examples, where
+  // the product is cheaper (the whole fit 0.068 -> 0.064 s here).
   void RankExactly(const RowMatrixXd& centers, const std::vector<int64_t>& rows,
                    Assignment& out) {
     for (const int64_t i : rows) {
