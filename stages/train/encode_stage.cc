@@ -107,7 +107,7 @@ pipeline::StageType EncodeStage() {
   type.kind = pipeline::StageKind::kReduce;
   type.help = "a trained network's layer output as features (e.g. an autoencoder's latent "
               "code), with reconstruction error and pictures for autoencoders";
-  type.code_version = 3;  // 2: a network that starts with flatten runs its first inner product on 2-D rows; BCE in float. 3: Winograd convolutions (algorithm auto), batch norm of feature vectors on the JIT kernel
+  type.code_version = 3;  // 2: a network that starts with flatten runs its first inner product on 2-D rows; BCE in float. 3: Winograd convolutions (algorithm auto), batch norm of feature vectors on the JIT kernel, our own weight gradient for one-channel convolutions in nChw8c
   type.uses_rng = false;
   type.min_inputs = 2;
   type.max_inputs = 2;

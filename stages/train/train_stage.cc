@@ -432,7 +432,7 @@ pipeline::StageType TrainStage() {
   type.kind = pipeline::StageKind::kTrain;
   type.help = "train a network on oneDNN (input 1: training set, input 2: validation set, "
               "optional model input: initial weights); outputs the kept checkpoint";
-  type.code_version = 3;  // 2: a network that starts with flatten runs its first inner product on 2-D rows; BCE in float. 3: Winograd convolutions (algorithm auto), batch norm of feature vectors on the JIT kernel
+  type.code_version = 3;  // 2: a network that starts with flatten runs its first inner product on 2-D rows; BCE in float. 3: Winograd convolutions (algorithm auto), batch norm of feature vectors on the JIT kernel, our own weight gradient for one-channel convolutions in nChw8c
   type.step_unit = "epoch";
   type.uses_rng = true;
   type.min_inputs = 1;

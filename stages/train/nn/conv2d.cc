@@ -14,15 +14,15 @@
 // the values' layout by a GradientSink when the layouts differ; activation layouts are bridged
 // by Conversions, which alias in the usual case (WeightedLayer builds the backward bridges).
 //
-// Algorithm `auto` asks for Winograd (F(4x4, 3x3)) for the forward pass and the weight gradient
-// of 3x3 stride-1 convolutions with at least 16 input and output channels and takes the direct kernels where oneDNN has no Winograd
-// implementation (AVX2 machines, odd channel counts). Measured for S8's second convolution
-// (100 x 32 x 14 x 14 -> 64, 2 threads, AVX-512): forward 1.72 -> 0.87 ms, weight gradient
-// 1.75 -> 0.94 ms; its data gradient is no faster with Winograd (1.65 vs 1.74 ms), so that one
-// stays direct. Winograd rounds differently (about 1e-6 relative here); `direct` computes what
-// PyTorch's CPU convolution computes. With few channels the tile transforms dominate: S8's first
-// convolution (1 -> 32 channels) takes 2.1 ms forward with Winograd against 0.23 ms direct
-// (oneDNN's own convolution_auto picks Winograd there too, hence our channel rule).
+// Algorithm `auto` asks for Winograd (F(4x4, 3x3)) for the forward pass and the weight gradient of
+// 3x3 stride-1 convolutions with at least 16 input and output channels and takes the direct kernels
+// where oneDNN has no Winograd implementation (AVX2 machines, odd channel counts). Measured for
+// S8's second convolution (100 x 32 x 14 x 14 -> 64, 2 threads, AVX-512): forward 1.72 -> 0.87 ms,
+// weight gradient 1.75 -> 0.94 ms; its data gradient is no faster with Winograd (1.65 vs 1.74 ms),
+// so that one stays direct. Winograd rounds differently from the direct kernels; `direct`
+// computes what PyTorch's CPU convolution computes. With few channels the tile transforms dominate:
+// S8's first convolution (1 -> 32 channels) takes 2.1 ms forward with Winograd against 0.23 ms
+// direct (oneDNN's own convolution_auto picks Winograd there too, hence our channel rule).
 
 namespace stages::nn {
 
@@ -131,13 +131,30 @@ void Conv2d::BuildPrimitives(dnnl::algorithm algorithm, const Dims& src_dims,
   output_grad_ = ZeroedMemory(device, forward_pd.dst_desc());
   forward_ = Fwd(forward_pd);
 
-  const typename BwdWeights::primitive_desc weights_pd = first_available([&](dnnl::algorithm a) {
-    return typename BwdWeights::primitive_desc(
-        typename BwdWeights::desc(a, src_any, weights_any, bias_md, dst_any, strides, padding_l,
-                                  padding_r),
-        device.engine, forward_pd);
-  });
-  BuildBackwardWeights(weights_pd, source_.target());
+  // One input channel and oneDNN's AVX2 layout: our own weight gradient (see
+  // single_channel_conv_grad.h); otherwise oneDNN's primitive.
+  single_channel_grad_.reset();
+  if (!transposed_ && SingleChannelConvGradApplies(input.get_desc(), forward_pd.dst_desc(),
+                                                   options_.kernel, options_.stride)) {
+    SingleChannelConvShape shape;
+    shape.batch = src_dims[0];
+    shape.height = src_dims[2];
+    shape.width = src_dims[3];
+    shape.out_height = dst_dims[2];
+    shape.out_width = dst_dims[3];
+    shape.pad = options_.pad;
+    shape.channels = dst_dims[1];
+    single_channel_grad_ = std::make_unique<SingleChannelConvGrad>(shape);
+    BuildOwnWeightGradients();
+  } else {
+    const typename BwdWeights::primitive_desc weights_pd = first_available([&](dnnl::algorithm a) {
+      return typename BwdWeights::primitive_desc(
+          typename BwdWeights::desc(a, src_any, weights_any, bias_md, dst_any, strides,
+                                    padding_l, padding_r),
+          device.engine, forward_pd);
+    });
+    BuildBackwardWeights(weights_pd, source_.target());
+  }
 
   if (input_grad != nullptr) {
     const typename BwdData::primitive_desc data_pd(
@@ -156,6 +173,11 @@ void Conv2d::Forward(bool training) {
                                           {DNNL_ARG_DST, output_}};
   if (bias_) args[DNNL_ARG_BIAS] = bias_->value();
   Execute(device, forward_, args);
+}
+
+void Conv2d::OwnWeightGradients(float* weights_grad, float* bias_grad) {
+  single_channel_grad_->Compute(Data(source_.source()), Data(output_grad_), weights_grad,
+                                bias_grad);
 }
 
 WeightedLayer::Fans Conv2d::WeightFans() const {

@@ -12,9 +12,11 @@
 // in another layout (e.g. the plain NCHW network input). The weights, the backward pass and
 // initialisation are WeightedLayer's.
 
+#include <memory>
 #include <string>
 
 #include "stages/train/nn/conversion.h"
+#include "stages/train/nn/single_channel_conv_grad.h"
 #include "stages/train/nn/weighted_layer.h"
 
 namespace stages::nn {
@@ -53,9 +55,13 @@ class Conv2d : public WeightedLayer {
                        const dnnl::memory& input, const dnnl::memory* input_grad,
                        dnnl::algorithm faster);
 
+  void OwnWeightGradients(float* weights_grad, float* bias_grad) override;
+
   ConvOptions options_;
   bool transposed_;
   Conversion source_;  // input -> forward source layout
+  // Set when this build computes the weight gradient with single_channel_conv_grad.h's loops.
+  std::unique_ptr<SingleChannelConvGrad> single_channel_grad_;
   dnnl::primitive forward_;
 };
 

@@ -37,7 +37,9 @@ memory::desc SharedWeightsDesc(const Device& device, const memory::desc& src,
       forward_pd);
   if (data_pd.weights_desc() == forward_pd.weights_desc()) return forward_pd.weights_desc();
   const auto forced_pd =
-      TryPrimitiveDesc([&] { return ForwardDesc(device, src, data_pd.weights_desc(), bias, dst_any); });
+      TryPrimitiveDesc([&] {
+        return ForwardDesc(device, src, data_pd.weights_desc(), bias, dst_any);
+      });
   return SameKernel(forced_pd, forward_pd) ? data_pd.weights_desc() : forward_pd.weights_desc();
 }
 

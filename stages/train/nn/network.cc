@@ -17,13 +17,13 @@
 // consumes them. A flatten feeding a linear layer keeps the blocked 4-D layout (the inner
 // product reads it directly), which saves two reorders per step.
 //
-// A ReLU right before a max pooling runs after it instead: max pooling commutes with any
-// non-decreasing function, so relu(maxpool(x)) = maxpool(relu(x)), and the gradients agree bit
-// for bit too (where the window's maximum is positive both route the gradient to the same
-// element; where it is not, both give zero), while the ReLU then touches a quarter of the
-// values (S8's CNN: about 1.5 ms a batch less). Only for ReLU proper: a leaky ReLU's rounding can tie
-// two negative inputs and move the gradient to another element of the window. The user's order
-// stays what Summary, LayerOutput and the layer names refer to.
+// A ReLU right before a max pooling runs after it instead: max pooling commutes with any non-
+// decreasing function, so relu(maxpool(x)) = maxpool(relu(x)), and the gradients agree bit for bit
+// too (where the window's maximum is positive both route the gradient to the same element; where it
+// is not, both give zero), while the ReLU then touches a quarter of the values (S8's CNN: about 1.5
+// ms a batch less). Only for ReLU proper: a leaky ReLU's rounding can tie two negative inputs and
+// move the gradient to another element of the window. The user's order stays what Summary,
+// LayerOutput and the layer names refer to.
 
 namespace stages::nn {
 namespace {

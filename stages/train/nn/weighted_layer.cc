@@ -29,6 +29,13 @@ void WeightedLayer::BuildBackwardWeights(const dnnl::primitive_desc& pd, const m
   if (bias_) bias_sink_.Build(device, *bias_, pd.diff_weights_desc(1));
 }
 
+void WeightedLayer::BuildOwnWeightGradients() {
+  Device& device = *device_;
+  own_weight_gradients_ = true;
+  weights_sink_.Build(device, *weights_, PlainDesc(weights_->plain_dims()));
+  if (bias_) bias_sink_.Build(device, *bias_, PlainDesc(bias_->plain_dims()));
+}
+
 void WeightedLayer::BuildBackwardData(const dnnl::primitive_desc& pd, const memory& input_grad) {
   Device& device = *device_;
   backward_data_ = dnnl::primitive(pd);
@@ -49,6 +56,13 @@ void WeightedLayer::Backward() {
     diff_source_.Run(device);
   }
   if (weights_->frozen() && (!bias_ || bias_->frozen())) return;
+  if (own_weight_gradients_) {
+    OwnWeightGradients(Data(weights_sink_.Target(device)),
+                       bias_ ? Data(bias_sink_.Target(device)) : nullptr);
+    weights_sink_.Finish(device);
+    if (bias_) bias_sink_.Finish(device);
+    return;
+  }
   weights_source_.Run(device);
   weights_diff_dst_.Run(device);
   std::unordered_map<int, memory> args = {

@@ -52,6 +52,13 @@ class WeightedLayer : public Layer {
   // forward source, in the layout the forward primitive reads) and output_grad() into the
   // layouts it chose, and its weight and bias gradients into the parameters'.
   void BuildBackwardWeights(const dnnl::primitive_desc& pd, const dnnl::memory& source);
+  // Instead of BuildBackwardWeights, for a subclass that computes the weight and bias gradients
+  // itself (OwnWeightGradients) in the plain layouts.
+  void BuildOwnWeightGradients();
+  // With BuildOwnWeightGradients: writes d loss / d weights (plain, weight_dims of
+  // CreateParameters) and d loss / d bias (null without bias) for this pass.
+  virtual void OwnWeightGradients(float* weights_grad, float* bias_grad) {}
+
   // Makes the backward-data primitive from `pd`: output_grad() and the weights (reordered every
   // pass) into its layouts, and its diff_src into `input_grad`.
   void BuildBackwardData(const dnnl::primitive_desc& pd, const dnnl::memory& input_grad);
@@ -71,6 +78,7 @@ class WeightedLayer : public Layer {
   GradientSink bias_sink_;
   dnnl::primitive backward_data_;
   dnnl::primitive backward_weights_;
+  bool own_weight_gradients_ = false;  // BuildOwnWeightGradients
 };
 
 }  // namespace stages::nn
