@@ -22,6 +22,7 @@ void WeightedLayer::CreateParameters(const Dims& weight_dims, bool bias) {
 
 void WeightedLayer::BuildBackwardWeights(const dnnl::primitive_desc& pd, const memory& source) {
   Device& device = *device_;
+  own_weight_gradients_ = false;
   backward_weights_ = dnnl::primitive(pd);
   weights_source_.BuildFrom(device, source, pd.src_desc(0));
   weights_diff_dst_.BuildFrom(device, output_grad_, pd.diff_dst_desc(0));
