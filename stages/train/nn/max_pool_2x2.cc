@@ -10,17 +10,24 @@
 namespace stages::nn {
 namespace {
 
-template <int kBlock>
-void Forward(const MaxPool2x2Shape& shape, const float* src, float* dst, uint8_t* argmax) {
+// Runs body(r, top) for every output row r (planes x height / 2 of them), in parallel; `top` is
+// the offset of the first of the two input rows under it.
+template <int kBlock, typename Body>
+void ForEachOutputRow(const MaxPool2x2Shape& shape, const Body& body) {
   const int64_t out_h = shape.height / 2;
-  const int64_t out_w = shape.width / 2;
-  const int64_t row = shape.width * kBlock;
   const int64_t rows = shape.planes * out_h;
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
-    const int64_t plane = r / out_h;
-    const int64_t oh = r % out_h;
-    const float* top = src + (plane * shape.height + 2 * oh) * row;
+    body(r, ((r / out_h) * shape.height + 2 * (r % out_h)) * shape.width * kBlock);
+  }
+}
+
+template <int kBlock>
+void Forward(const MaxPool2x2Shape& shape, const float* src, float* dst, uint8_t* argmax) {
+  const int64_t out_w = shape.width / 2;
+  const int64_t row = shape.width * kBlock;
+  ForEachOutputRow<kBlock>(shape, [&](int64_t r, int64_t top_offset) {
+    const float* top = src + top_offset;
     const float* bottom = top + row;
     float* out = dst + r * out_w * kBlock;
     uint8_t* index = argmax + r * out_w * kBlock;
@@ -51,21 +58,16 @@ void Forward(const MaxPool2x2Shape& shape, const float* src, float* dst, uint8_t
         x[k] = i;
       }
     }
-  }
+  });
 }
 
 template <int kBlock>
 void Backward(const MaxPool2x2Shape& shape, const float* diff_dst, const uint8_t* argmax,
               float* diff_src) {
-  const int64_t out_h = shape.height / 2;
   const int64_t out_w = shape.width / 2;
   const int64_t row = shape.width * kBlock;
-  const int64_t rows = shape.planes * out_h;
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t plane = r / out_h;
-    const int64_t oh = r % out_h;
-    float* top = diff_src + (plane * shape.height + 2 * oh) * row;
+  ForEachOutputRow<kBlock>(shape, [&](int64_t r, int64_t top_offset) {
+    float* top = diff_src + top_offset;
     float* bottom = top + row;
     const float* g = diff_dst + r * out_w * kBlock;
     const uint8_t* index = argmax + r * out_w * kBlock;
@@ -89,7 +91,7 @@ void Backward(const MaxPool2x2Shape& shape, const float* diff_dst, const uint8_t
       std::fill(top + (shape.width - 1) * kBlock, top + row, 0.f);
       std::fill(bottom + (shape.width - 1) * kBlock, bottom + row, 0.f);
     }
-  }
+  });
   // And an odd height a last row.
   if (shape.height % 2 != 0) {
     for (int64_t plane = 0; plane < shape.planes; ++plane) {
