@@ -33,6 +33,21 @@ int64_t PhysicalSize(const MemoryDesc& desc) {
   return static_cast<int64_t>(desc.get_size() / sizeof(float));
 }
 
+MemoryDesc ChannelBlockedDesc(const Dims& dims, int block) {
+  return MemoryDesc(dims, dnnl::memory::data_type::f32,
+                    block == 8 ? dnnl::memory::format_tag::nChw8c
+                               : dnnl::memory::format_tag::nChw16c);
+}
+
+int ChannelBlock(const MemoryDesc& desc) {
+  const Dims dims = desc.dims();
+  if (dims.size() != 4) return 0;
+  for (const int block : {8, 16}) {
+    if (desc == ChannelBlockedDesc(dims, block)) return block;
+  }
+  return 0;
+}
+
 dnnl::memory ZeroedMemory(const Device& device, const MemoryDesc& desc) {
   dnnl::memory memory(desc, device.engine);
   std::memset(memory.get_data_handle(), 0, desc.get_size());

@@ -34,6 +34,12 @@ int64_t Product(const Dims& dims);
 // "[2, 3, 4]", for error messages.
 std::string DimsString(const Dims& dims);
 
+// The f32 descriptor of 4-D `dims` in nChw8c or nChw16c (`block` 8 or 16): the channel-blocked
+// layouts oneDNN's convolutions produce with AVX2 and with AVX-512.
+MemoryDesc ChannelBlockedDesc(const Dims& dims, int block);
+// 8 or 16 when `desc` is ChannelBlockedDesc(desc.dims(), 8 or 16), else 0.
+int ChannelBlock(const MemoryDesc& desc);
+
 // Number of floats a memory of this descriptor holds, padding included.
 int64_t PhysicalSize(const MemoryDesc& desc);
 

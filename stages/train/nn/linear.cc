@@ -68,7 +68,6 @@ void Linear::Build(Device& device, const memory& input, const memory* input_grad
   Dims weight_dims = in;
   weight_dims[0] = options_.out_features;
   const memory::desc weights_any(weight_dims, f32, Tag::any);
-  const memory::desc weights_md = weights_->bound() ? weights_->desc() : weights_any;
   const memory::desc bias_md = bias_ ? PlainDesc(bias_->plain_dims()) : memory::desc();
   const memory::desc dst_any({in[0], options_.out_features}, f32, Tag::any);
   const memory::desc src_any(in, f32, Tag::any);

@@ -105,19 +105,13 @@ void Backward(const MaxPool2x2Shape& shape, const float* diff_dst, const uint8_t
 
 MaxPool2x2Shape MaxPool2x2ShapeOf(const MemoryDesc& src) {
   MaxPool2x2Shape shape;
+  const int block = ChannelBlock(src);
+  if (block == 0) return shape;
   const Dims dims = src.dims();
-  if (dims.size() != 4 || src.data_type() != dnnl::memory::data_type::f32) return shape;
-  for (const int block : {8, 16}) {
-    const auto tag = block == 8 ? dnnl::memory::format_tag::nChw8c
-                                : dnnl::memory::format_tag::nChw16c;
-    if (src == MemoryDesc(dims, dnnl::memory::data_type::f32, tag)) {
-      shape.planes = dims[0] * ((dims[1] + block - 1) / block);
-      shape.height = dims[2];
-      shape.width = dims[3];
-      shape.block = block;
-      return shape;
-    }
-  }
+  shape.planes = dims[0] * ((dims[1] + block - 1) / block);
+  shape.height = dims[2];
+  shape.width = dims[3];
+  shape.block = block;
   return shape;
 }
 

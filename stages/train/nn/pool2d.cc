@@ -56,9 +56,7 @@ void Pool2d::Build(Device& device, const memory& input, const memory* input_grad
     own_shape_ = MaxPool2x2ShapeOf(src_md);
   }
   if (own_shape_.planes > 0) {
-    const auto tag = own_shape_.block == 8 ? memory::format_tag::nChw8c
-                                           : memory::format_tag::nChw16c;
-    const memory::desc dst_md(dst_dims, memory::data_type::f32, tag);
+    const memory::desc dst_md = ChannelBlockedDesc(dst_dims, own_shape_.block);
     output_ = ZeroedMemory(device, dst_md);
     output_grad_ = ZeroedMemory(device, dst_md);
     argmax_.assign(static_cast<size_t>(PhysicalSize(dst_md)), 0);

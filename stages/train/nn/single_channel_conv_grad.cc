@@ -19,11 +19,8 @@ constexpr int64_t kPartial = (kTaps + 1) * kBlock;  // per example and channel b
 bool SingleChannelConvGradApplies(const MemoryDesc& input, const MemoryDesc& output_grad,
                                   int64_t kernel, int64_t stride) {
   const Dims in = input.dims();
-  const Dims out = output_grad.dims();
-  return kernel == 3 && stride == 1 && in.size() == 4 && in[1] == 1 &&
-         input == PlainDesc(in) &&
-         output_grad ==
-             MemoryDesc(out, dnnl::memory::data_type::f32, dnnl::memory::format_tag::nChw8c);
+  return kernel == 3 && stride == 1 && in.size() == 4 && in[1] == 1 && input == PlainDesc(in) &&
+         ChannelBlock(output_grad) == 8;
 }
 
 SingleChannelConvGrad::SingleChannelConvGrad(const SingleChannelConvShape& shape)
